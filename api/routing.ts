@@ -1,0 +1,150 @@
+/**
+ * The router: which workflow an event goes to, and delivering it there. Workflow ids are business
+ * keys, so delivering an event twice lands on the same execution; the activities are idempotent.
+ */
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { inventoryWorkflowId, WORKFLOW_TYPES } from '../domain/names';
+import { stockChangedSignal, type InventoryItemInput, type StockChange } from '../domain/inventory';
+import type { StockAdjustedV1 } from '../domain/events/inventory';
+import type { EventType } from '../domain/events/catalogue';
+import type { Db } from '../db/client';
+import { eventRoutes, events, type EventRow } from '../db/schema';
+
+export interface StoredEvent {
+  source: string;
+  id: string;
+  type: string;
+  data: unknown;
+  correlationId: string;
+}
+
+export interface RoutePlan {
+  workflowId: string;
+  deliver(client: Client, taskQueue: string): Promise<{ runId: string }>;
+}
+
+const routePlanners: Record<EventType, (event: StoredEvent) => RoutePlan> = {
+  'inventory.stock_adjusted': (event) => {
+    const data = event.data as StockAdjustedV1;
+    const workflowId = inventoryWorkflowId(data.sku);
+    const change: StockChange = {
+      sku: data.sku,
+      ...(data.delta !== undefined ? { delta: data.delta } : { quantity: data.quantity }),
+      reason: data.reason,
+      cause: { source: event.source, id: event.id, correlationId: event.correlationId },
+    };
+    return {
+      workflowId,
+      async deliver(client, taskQueue) {
+        const input: InventoryItemInput = { sku: data.sku };
+        const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
+          workflowId,
+          taskQueue,
+          args: [input],
+          signal: stockChangedSignal,
+          signalArgs: [change],
+        });
+        return { runId: handle.signaledRunId };
+      },
+    };
+  },
+};
+
+export function planRoute(event: StoredEvent): RoutePlan {
+  const planner = routePlanners[event.type as EventType];
+  if (!planner) throw new Error(`no route for event type ${event.type}`);
+  return planner(event);
+}
+
+export type RoutingResult =
+  | { status: 'delivered'; workflowId: string; runId: string }
+  | { status: 'pending'; workflowId: string; runId: null; error?: string };
+
+/** Delivers one stored event and records the outcome on its route row. */
+export async function deliverRoute(
+  db: Db,
+  client: Client,
+  taskQueue: string,
+  event: StoredEvent,
+): Promise<RoutingResult> {
+  const plan = planRoute(event);
+  const where = and(
+    eq(eventRoutes.eventSource, event.source),
+    eq(eventRoutes.eventId, event.id),
+    eq(eventRoutes.status, 'pending'),
+  );
+  try {
+    const { runId } = await plan.deliver(client, taskQueue);
+    await db
+      .update(eventRoutes)
+      .set({ status: 'delivered', runId, routedAt: sql`now()`, attempts: sql`${eventRoutes.attempts} + 1` })
+      .where(where);
+    return { status: 'delivered', workflowId: plan.workflowId, runId };
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    await db
+      .update(eventRoutes)
+      .set({ attempts: sql`${eventRoutes.attempts} + 1`, lastError: message.slice(0, 2000) })
+      .where(where);
+    return { status: 'pending', workflowId: plan.workflowId, runId: null, error: message };
+  }
+}
+
+/**
+ * Routes events still pending (accepted while Temporal was unreachable, or whose first delivery
+ * failed), oldest first; per workflow it stops at the first failure so order is kept.
+ */
+export async function relayPendingRoutes(
+  db: Db,
+  client: Client,
+  taskQueue: string,
+  opts: { olderThanMs: number; limit: number },
+): Promise<{ delivered: number; failed: number; skipped?: boolean }> {
+  // one relay at a time across all API processes: a transaction-scoped advisory lock
+  return db.transaction(async (tx) => {
+    const lock = await tx.execute<{ got: boolean }>(sql`select pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) as got`);
+    if (!lock.rows[0]?.got) return { delivered: 0, failed: 0, skipped: true };
+    return relayBatch(db, client, taskQueue, opts);
+  });
+}
+
+const RELAY_LOCK_ID = 7_233_001;
+
+async function relayBatch(
+  db: Db,
+  client: Client,
+  taskQueue: string,
+  opts: { olderThanMs: number; limit: number },
+): Promise<{ delivered: number; failed: number }> {
+  const rows = await db
+    .select({ event: events })
+    .from(eventRoutes)
+    .innerJoin(events, and(eq(events.source, eventRoutes.eventSource), eq(events.id, eventRoutes.eventId)))
+    .where(
+      and(
+        eq(eventRoutes.status, 'pending'),
+        lt(eventRoutes.createdAt, sql`now() - make_interval(secs => ${opts.olderThanMs / 1000})`),
+      ),
+    )
+    .orderBy(asc(eventRoutes.eventSeq))
+    .limit(opts.limit);
+  const blocked = new Set<string>();
+  let delivered = 0;
+  let failed = 0;
+  for (const { event } of rows) {
+    const plan = planRoute(toStored(event));
+    if (blocked.has(plan.workflowId)) continue;
+    const result = await deliverRoute(db, client, taskQueue, toStored(event));
+    if (result.status === 'delivered') delivered++;
+    else {
+      failed++;
+      blocked.add(plan.workflowId);
+    }
+  }
+  return { delivered, failed };
+}
+
+export function toStored(row: EventRow): StoredEvent {
+  return { source: row.source, id: row.id, type: row.type, data: row.data, correlationId: row.correlationId };
+}

@@ -1,0 +1,63 @@
+/** The API process: `npm run api` (started by `npm start`). Listens, and relays pending routes. */
+import { loadConfigOrExit, temporalUiUrl } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { connectTemporal, temporalAddress } from '../lib/temporal';
+import { createDatabase } from '../db/client';
+import { createApp } from './app';
+import { relayPendingRoutes } from './routing';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL, 'api');
+  if (!config.DATABASE_URL) {
+    logger.fatal('DATABASE_URL is required by the API (npm start sets it for you)');
+    process.exit(1);
+  }
+  const database = createDatabase(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName: 'erp-api' });
+  const temporal = connectTemporal(temporalAddress(config), {
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    uiUrl: temporalUiUrl(config),
+  });
+  const app = createApp({ db: database.db, temporal, logger, bodyLimitBytes: config.API_BODY_LIMIT_BYTES });
+  const server = app.listen(config.API_PORT, config.API_HOST, () => {
+    logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, `API_PORT ${config.API_PORT}: cannot listen`);
+    process.exit(1);
+  });
+
+  let relaying = false;
+  const relay = setInterval(() => {
+    if (relaying) return;
+    relaying = true;
+    relayPendingRoutes(database.db, temporal.client, config.TEMPORAL_TASK_QUEUE, {
+      olderThanMs: config.ROUTE_RELAY_INTERVAL_MS,
+      limit: 500,
+    })
+      .then((r) => {
+        if (r.delivered || r.failed) logger.info(r, 'relay routed pending events');
+      })
+      .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'relay pass failed'))
+      .finally(() => {
+        relaying = false;
+      });
+  }, config.ROUTE_RELAY_INTERVAL_MS);
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'api stopping');
+    clearInterval(relay);
+    server.close(() => {
+      void Promise.allSettled([database.close(), temporal.connection.close()]).then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

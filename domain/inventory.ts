@@ -1,0 +1,48 @@
+/** Inventory contracts shared by the API, the workflow and its activities (no I/O). */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** One stock change as the SKU's workflow receives it; carries its causing event. */
+export interface StockChange {
+  sku: string;
+  /** Relative change; exactly one of delta and quantity is set. */
+  delta?: number;
+  /** Absolute count after a stock take. */
+  quantity?: number;
+  reason: string;
+  cause: EventRef;
+}
+
+/** The event that caused something, and the business flow it belongs to. */
+export interface EventRef {
+  source: string;
+  id: string;
+  correlationId: string;
+}
+
+export interface StockChangeOutcome {
+  status: 'applied' | 'rejected';
+  onHand: number;
+  reason?: string;
+}
+
+export interface InventoryItemInput {
+  sku: string;
+  /** Changes received but not yet applied, carried across continue-as-new. */
+  pending?: StockChange[];
+  /** Changes applied in earlier runs of this execution chain. */
+  appliedBefore?: number;
+  /** Continue-as-new after this many changes in one run. */
+  maxChangesPerRun?: number;
+}
+
+export interface InventoryItemState {
+  sku: string;
+  onHand: number | null;
+  applied: number;
+  pending: number;
+}
+
+/** A stock change for the SKU (signal-with-start from the router). */
+export const stockChangedSignal = defineSignal<[StockChange]>('stockChanged');
+/** What the workflow has applied so far. */
+export const inventoryStateQuery = defineQuery<InventoryItemState>('inventoryState');

@@ -1,0 +1,107 @@
+/**
+ * The one reader of the environment. Every setting the processes use is declared, documented and
+ * validated here; a bad or missing setting stops the process with a message naming it.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** Interface and port the API listens on. */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  /** Largest accepted request body, in bytes. */
+  API_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+
+  /** Postgres to use. When unset, an embedded Postgres is started under DATA_DIR. */
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  DB_POOL_MAX: positiveInt.default(10),
+  /** Port of the embedded Postgres (only used when DATABASE_URL is unset). */
+  EMBEDDED_PG_PORT: port.default(54329),
+  /** Where the embedded Postgres and the dev server keep their data (git-ignored). */
+  DATA_DIR: z.string().min(1).default('.data'),
+
+  /** Temporal frontend host:port. When unset, `npm start` runs a Temporal dev server. */
+  TEMPORAL_ADDRESS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, for example localhost:7233')
+      .optional(),
+  ),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Task queue the worker polls and the API routes to. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('erp'),
+  /** Base URL of the Temporal Web UI, used for links. Defaults to the dev server's UI. */
+  TEMPORAL_UI_URL: optionalString.pipe(z.url().optional()),
+  /** Ports of the dev server that `npm start` runs when TEMPORAL_ADDRESS is unset. */
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_DEV_UI_PORT: port.default(8233),
+  /** An existing `temporal` CLI binary to run the dev server with. */
+  TEMPORAL_CLI_PATH: optionalString,
+
+  /** A prebuilt workflow bundle; when unset the worker bundles workflows/ once at start. */
+  WORKFLOW_BUNDLE_PATH: optionalString,
+  /** How often the relay looks for events whose routing is still pending, in milliseconds. */
+  ROUTE_RELAY_INTERVAL_MS: positiveInt.default(2000),
+
+  /** Search path for the `temporal` binary (the process's PATH). */
+  PATH: z.string().default(''),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { setting: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' + problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the given environment (the process's by default) and returns the typed settings. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ setting: String(i.path[0] ?? '(root)'), message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
+/** For process entry points: the config, or a message naming the bad setting and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** The Temporal Web UI base URL: the configured one, or the dev server's. */
+export function temporalUiUrl(config: Config): string {
+  return (config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_DEV_UI_PORT}`).replace(/\/$/, '');
+}
+
+/** The environment for a child process: this process's own, with the given settings on top. */
+export function childEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
