@@ -6,11 +6,12 @@ import { createLogger } from '../lib/logger';
 import { temporalAddress } from '../lib/temporal';
 import { createDatabase } from '../db/client';
 import { buildWorkflowBundle } from './bundle';
-import { createWorker } from './worker';
+import { createWorker, installSdkLogging } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
+  installSdkLogging(config.LOG_LEVEL);
   if (!config.DATABASE_URL) {
     logger.fatal('DATABASE_URL is required by the worker (npm start sets it for you)');
     process.exit(1);

@@ -1,5 +1,5 @@
 /** The worker: one task queue, the workflow bundle, and activities wired to their dependencies. */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/client';
 
@@ -22,4 +22,12 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     activities: createActivities({ db: opts.db }),
     maxCachedWorkflows: opts.maxCachedWorkflows,
   });
+}
+
+const SDK_LOG_LEVELS = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
+
+/** Sets the Temporal SDK's own log level for this process; call before creating any worker. */
+export function installSdkLogging(level: string): void {
+  const sdkLevel = SDK_LOG_LEVELS[level as keyof typeof SDK_LOG_LEVELS] ?? 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(sdkLevel) });
 }

@@ -1,0 +1,132 @@
+/**
+ * Per test file: its own database (cloned from the migrated template), its own task queue, a real
+ * worker polling it, and the API app wired to the same database and Temporal server.
+ */
+import { randomUUID } from 'node:crypto';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import pino from 'pino';
+import { Client } from 'pg';
+import { createApp } from '../../api/app';
+import { createDatabase, type Database } from '../../db/client';
+import { withDatabase } from '../../db/embedded';
+import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
+import { createWorker, installSdkLogging } from '../../workers/worker';
+import { readContext, type TestContext } from './infrastructure';
+
+export interface Harness {
+  context: TestContext;
+  app: Express;
+  database: Database;
+  databaseUrl: string;
+  temporal: TemporalHandle;
+  taskQueue: string;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/** A fresh database cloned from the migrated template; dropped by the returned function. */
+export async function createTestDatabase(context: TestContext): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `erp_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new Client({ connectionString: context.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}" template "${context.templateDatabase}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabase(context.adminUrl, name),
+    async drop() {
+      const c = new Client({ connectionString: context.adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export const silentLogger = pino({ level: 'silent' });
+
+/** A unique business key, so test files sharing one Temporal server never share a workflow id. */
+export const uniqueKey = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+let sdkLoggingInstalled = false;
+
+export async function startHarness(opts: { maxCachedWorkflows?: number } = {}): Promise<Harness> {
+  if (!sdkLoggingInstalled) {
+    installSdkLogging('error');
+    sdkLoggingInstalled = true;
+  }
+  const context = readContext();
+  const testDb = await createTestDatabase(context);
+  const database = createDatabase(testDb.url, { max: 10, applicationName: 'erp-test' });
+  const taskQueue = `test-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address: context.temporalAddress });
+  const worker = await createWorker({
+    connection,
+    namespace: context.namespace,
+    taskQueue,
+    db: database.db,
+    workflowBundle: { codePath: context.workflowBundlePath },
+    maxCachedWorkflows: opts.maxCachedWorkflows,
+  });
+  const running = worker.run();
+  const temporal = connectTemporal(context.temporalAddress, {
+    namespace: context.namespace,
+    taskQueue,
+    uiUrl: context.uiUrl,
+  });
+  const app = createApp({ db: database.db, temporal, logger: silentLogger, bodyLimitBytes: 64 * 1024 });
+  return {
+    context,
+    app,
+    database,
+    databaseUrl: testDb.url,
+    temporal,
+    taskQueue,
+    worker,
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await temporal.connection.close();
+      await database.close();
+      await testDb.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+let counter = 0;
+/** A valid inventory.stock_adjusted CloudEvent; fields may be overridden. */
+export function stockAdjusted(
+  data: Record<string, unknown>,
+  envelope: Record<string, unknown> = {},
+): Record<string, unknown> {
+  counter++;
+  return {
+    specversion: '1.0',
+    id: `evt-${randomUUID()}-${counter}`,
+    source: 'test/warehouse',
+    type: 'inventory.stock_adjusted',
+    time: new Date().toISOString(),
+    ...envelope,
+    data: { reason: 'cycle count', ...data },
+  };
+}

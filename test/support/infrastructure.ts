@@ -1,0 +1,117 @@
+/**
+ * The real services a test run uses, started once: Postgres (DATABASE_URL, or an embedded one in a
+ * temporary folder), a migrated template database every test file clones, a Temporal dev server
+ * (TEMPORAL_ADDRESS, or an in-memory one), and the workflow bundle.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { loadConfig } from '../../lib/config';
+import { ensureDatabase, startEmbeddedPostgres, withDatabase, type PostgresHandle } from '../../db/embedded';
+import { runMigrations } from '../../db/migrate';
+import { writeWorkflowBundle } from '../../workers/bundle';
+import { startDevServer, type DevServer } from '../../scripts/lib/temporal-dev-server';
+
+export const CONTEXT_FILE = path.resolve(__dirname, '..', '..', '.tmp', 'test-context.json');
+
+export interface TestContext {
+  /** A database on the test server to connect to for CREATE/DROP DATABASE. */
+  adminUrl: string;
+  templateDatabase: string;
+  temporalAddress: string;
+  namespace: string;
+  uiUrl: string;
+  workflowBundlePath: string;
+}
+
+export interface Infrastructure {
+  context: TestContext;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startInfrastructure(log: (line: string) => void): Promise<Infrastructure> {
+  const config = loadConfig();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-test-'));
+  // as root, Postgres runs as the 'postgres' user, which must be able to reach its data folder
+  fs.chmodSync(scratch, 0o755);
+  let pg: PostgresHandle | undefined;
+  let temporal: DevServer | undefined;
+  try {
+    let adminUrl: string;
+    if (config.DATABASE_URL) {
+      adminUrl = config.DATABASE_URL;
+      log('tests use Postgres at DATABASE_URL');
+    } else {
+      const port = await freePort();
+      pg = await startEmbeddedPostgres({
+        dataDir: path.join(scratch, 'pg'),
+        port,
+        database: 'postgres',
+        persistent: false,
+      });
+      adminUrl = pg.url;
+      log(`tests use an embedded Postgres on port ${port}`);
+    }
+    const templateDatabase = `erp_test_template_${process.pid}`;
+    await ensureDatabase(adminUrl, templateDatabase);
+    await runMigrations(withDatabase(adminUrl, templateDatabase));
+
+    let temporalAddress: string;
+    if (config.TEMPORAL_ADDRESS) {
+      temporalAddress = config.TEMPORAL_ADDRESS;
+      log(`tests use Temporal at TEMPORAL_ADDRESS ${temporalAddress}`);
+    } else {
+      temporal = await startDevServer({ config, namespace: config.TEMPORAL_NAMESPACE, log });
+      temporalAddress = temporal.address;
+      log(`tests use a Temporal dev server on ${temporalAddress}`);
+    }
+
+    const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
+    await writeWorkflowBundle(workflowBundlePath);
+
+    const context: TestContext = {
+      adminUrl,
+      templateDatabase,
+      temporalAddress,
+      namespace: config.TEMPORAL_NAMESPACE,
+      uiUrl: 'http://localhost:8233',
+      workflowBundlePath,
+    };
+    return {
+      context,
+      async stop() {
+        await temporal?.stop().catch(() => undefined);
+        if (!pg) {
+          // an external server: drop what this run created
+          const client = new Client({ connectionString: adminUrl });
+          await client.connect();
+          await client.query(`drop database if exists "${templateDatabase}" with (force)`);
+          await client.end();
+        }
+        await pg?.stop().catch(() => undefined);
+        fs.rmSync(scratch, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await temporal?.stop().catch(() => undefined);
+    await pg?.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+export function readContext(): TestContext {
+  return JSON.parse(fs.readFileSync(CONTEXT_FILE, 'utf8')) as TestContext;
+}
