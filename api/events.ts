@@ -121,7 +121,7 @@ export async function ingestEvent(deps: AppDeps, valid: ValidEvent): Promise<{ c
   }
   let routing: RoutingResult | null = null;
   if (!inserted.queued) {
-    routing = await deliverRoute(deps.db, deps.temporal.client, deps.temporal.taskQueue, stored);
+    routing = await deliverRoute(deps.db, deps.temporal, stored);
     if (routing.status === 'pending') {
       deps.logger.warn({ eventId: envelope.id, source: envelope.source, err: routing.error }, 'routing deferred');
     }

@@ -4,6 +4,7 @@
  */
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
+import type { TemporalHandle } from '../lib/temporal';
 import { inventoryWorkflowId, WORKFLOW_TYPES } from '../domain/names';
 import { stockChangedSignal, type InventoryItemInput, type StockChange } from '../domain/inventory';
 import type { StockAdjustedV1 } from '../domain/events/inventory';
@@ -62,12 +63,8 @@ export type RoutingResult =
   | { status: 'pending'; workflowId: string; runId: null; error?: string };
 
 /** Delivers one stored event and records the outcome on its route row. */
-export async function deliverRoute(
-  db: Db,
-  client: Client,
-  taskQueue: string,
-  event: StoredEvent,
-): Promise<RoutingResult> {
+export async function deliverRoute(db: Db, temporal: TemporalHandle, event: StoredEvent): Promise<RoutingResult> {
+  const { client, taskQueue } = temporal;
   const plan = planRoute(event);
   const where = and(
     eq(eventRoutes.eventSource, event.source),
@@ -75,7 +72,9 @@ export async function deliverRoute(
     eq(eventRoutes.status, 'pending'),
   );
   try {
-    const { runId } = await plan.deliver(client, taskQueue);
+    const { runId } = await client.withDeadline(Date.now() + temporal.rpcTimeoutMs, () =>
+      plan.deliver(client, taskQueue),
+    );
     await db
       .update(eventRoutes)
       .set({ status: 'delivered', runId, routedAt: sql`now()`, attempts: sql`${eventRoutes.attempts} + 1` })
@@ -97,15 +96,14 @@ export async function deliverRoute(
  */
 export async function relayPendingRoutes(
   db: Db,
-  client: Client,
-  taskQueue: string,
+  temporal: TemporalHandle,
   opts: { olderThanMs: number; limit: number },
 ): Promise<{ delivered: number; failed: number; skipped?: boolean }> {
   // one relay at a time across all API processes: a transaction-scoped advisory lock
   return db.transaction(async (tx) => {
     const lock = await tx.execute<{ got: boolean }>(sql`select pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) as got`);
     if (!lock.rows[0]?.got) return { delivered: 0, failed: 0, skipped: true };
-    return relayBatch(db, client, taskQueue, opts);
+    return relayBatch(db, temporal, opts);
   });
 }
 
@@ -113,8 +111,7 @@ const RELAY_LOCK_ID = 7_233_001;
 
 async function relayBatch(
   db: Db,
-  client: Client,
-  taskQueue: string,
+  temporal: TemporalHandle,
   opts: { olderThanMs: number; limit: number },
 ): Promise<{ delivered: number; failed: number }> {
   const rows = await db
@@ -135,7 +132,7 @@ async function relayBatch(
   for (const { event } of rows) {
     const plan = planRoute(toStored(event));
     if (blocked.has(plan.workflowId)) continue;
-    const result = await deliverRoute(db, client, taskQueue, toStored(event));
+    const result = await deliverRoute(db, temporal, toStored(event));
     if (result.status === 'delivered') delivered++;
     else {
       failed++;

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     uiUrl: temporalUiUrl(config),
+    rpcTimeoutMs: config.ROUTE_DELIVERY_TIMEOUT_MS,
   });
   const app = createApp({ db: database.db, temporal, logger, bodyLimitBytes: config.API_BODY_LIMIT_BYTES });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const relay = setInterval(() => {
     if (relaying) return;
     relaying = true;
-    relayPendingRoutes(database.db, temporal.client, config.TEMPORAL_TASK_QUEUE, {
+    relayPendingRoutes(database.db, temporal, {
       olderThanMs: config.ROUTE_RELAY_INTERVAL_MS,
       limit: 500,
     })

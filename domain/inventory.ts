@@ -31,6 +31,8 @@ export interface InventoryItemInput {
   pending?: StockChange[];
   /** Changes applied in earlier runs of this execution chain. */
   appliedBefore?: number;
+  /** Stock on hand after the last applied change, carried across continue-as-new. */
+  onHand?: number | null;
   /** Continue-as-new after this many changes in one run. */
   maxChangesPerRun?: number;
 }

@@ -56,6 +56,8 @@ export const configSchema = z.object({
   WORKFLOW_BUNDLE_PATH: optionalString,
   /** How often the relay looks for events whose routing is still pending, in milliseconds. */
   ROUTE_RELAY_INTERVAL_MS: positiveInt.default(2000),
+  /** Deadline for delivering one event to Temporal; past it the event stays pending for the relay. */
+  ROUTE_DELIVERY_TIMEOUT_MS: positiveInt.default(3000),
 
   /** Search path for the `temporal` binary (the process's PATH). */
   PATH: z.string().default(''),

@@ -8,16 +8,18 @@ export interface TemporalHandle {
   namespace: string;
   taskQueue: string;
   uiUrl: string;
+  /** Deadline for one routing call, so an unreachable Temporal delays an answer by at most this. */
+  rpcTimeoutMs: number;
 }
 
 export function connectTemporal(
   address: string,
-  opts: { namespace: string; taskQueue: string; uiUrl: string },
+  opts: { namespace: string; taskQueue: string; uiUrl: string; rpcTimeoutMs?: number },
 ): TemporalHandle {
   // lazy: the API must start (and accept events) even while Temporal is unreachable
   const connection = Connection.lazy({ address });
   const client = new Client({ connection, namespace: opts.namespace });
-  return { client, connection, ...opts };
+  return { client, connection, rpcTimeoutMs: 3000, ...opts };
 }
 
 export function temporalAddress(config: Config): string {

@@ -29,5 +29,8 @@ const SDK_LOG_LEVELS = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WA
 /** Sets the Temporal SDK's own log level for this process; call before creating any worker. */
 export function installSdkLogging(level: string): void {
   const sdkLevel = SDK_LOG_LEVELS[level as keyof typeof SDK_LOG_LEVELS] ?? 'ERROR';
-  Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel),
+    telemetryOptions: { logging: { filter: { core: sdkLevel, other: sdkLevel } } },
+  });
 }

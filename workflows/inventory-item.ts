@@ -30,7 +30,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
   const pending: StockChange[] = [...(input.pending ?? [])];
   const maxChanges = input.maxChangesPerRun ?? DEFAULT_MAX_CHANGES_PER_RUN;
   let appliedInRun = 0;
-  let onHand: number | null = null;
+  let onHand: number | null = input.onHand ?? null;
 
   setHandler(stockChangedSignal, (change) => {
     pending.push(change);
@@ -60,6 +60,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
         sku: input.sku,
         pending,
         appliedBefore: (input.appliedBefore ?? 0) + appliedInRun,
+        onHand,
         maxChangesPerRun: input.maxChangesPerRun,
       });
     }

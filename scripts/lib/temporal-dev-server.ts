@@ -113,7 +113,7 @@ export async function startDevServer(opts: {
       ui: opts.uiPort !== undefined,
       uiPort: opts.uiPort,
       dbFilename: opts.dbFilename,
-      log: { format: 'json', level: 'warn' },
+      log: { format: 'json', level: 'error' },
     },
   });
   return {

@@ -143,7 +143,7 @@ describe('duplicates', () => {
     // re-deliver the stored event the way the relay would
     const [row] = await h.database.db.select().from(events).where(eq(events.id, event.id as string));
     await h.database.db.update(eventRoutes).set({ status: 'pending' }).where(eq(eventRoutes.eventId, event.id as string));
-    const again = await deliverRoute(h.database.db, h.temporal.client, h.taskQueue, toStored(row!));
+    const again = await deliverRoute(h.database.db, h.temporal, toStored(row!));
     expect(again.status).toBe('delivered');
     const handle = h.temporal.client.workflow.getHandle(`sku-${sku}`);
     await eventually(async () => ((await handle.query(inventoryStateQuery)).applied === 2 ? true : undefined));

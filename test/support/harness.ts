@@ -11,7 +11,7 @@ import { createApp } from '../../api/app';
 import { createDatabase, type Database } from '../../db/client';
 import { withDatabase } from '../../db/embedded';
 import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
-import { createWorker, installSdkLogging } from '../../workers/worker';
+import { createWorker } from '../../workers/worker';
 import { readContext, type TestContext } from './infrastructure';
 
 export interface Harness {
@@ -51,13 +51,7 @@ export const silentLogger = pino({ level: 'silent' });
 /** A unique business key, so test files sharing one Temporal server never share a workflow id. */
 export const uniqueKey = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-let sdkLoggingInstalled = false;
-
 export async function startHarness(opts: { maxCachedWorkflows?: number } = {}): Promise<Harness> {
-  if (!sdkLoggingInstalled) {
-    installSdkLogging('error');
-    sdkLoggingInstalled = true;
-  }
   const context = readContext();
   const testDb = await createTestDatabase(context);
   const database = createDatabase(testDb.url, { max: 10, applicationName: 'erp-test' });

@@ -1,0 +1,30 @@
+/** Saved workflow histories under test/histories: one JSON file per run, named after its scenario. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+
+export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
+
+export interface SavedHistory {
+  file: string;
+  workflowId: string;
+  workflowType: string;
+  history: temporal.api.history.v1.IHistory;
+}
+
+export function loadSavedHistories(): SavedHistory[] {
+  return fs
+    .readdirSync(HISTORIES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const saved = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as {
+        workflowId: string;
+        history: unknown;
+      };
+      const history = historyFromJSON(saved.history);
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      return { file, workflowId: saved.workflowId, workflowType: started?.workflowType?.name ?? '', history };
+    });
+}

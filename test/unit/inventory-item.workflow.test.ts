@@ -1,0 +1,119 @@
+/**
+ * Workflow logic with mocked activities (the only place mocks belong): order of application,
+ * retries, and nothing lost across continue-as-new.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { WORKFLOW_TYPES } from '../../domain/names';
+import {
+  inventoryStateQuery,
+  stockChangedSignal,
+  type InventoryItemInput,
+  type StockChange,
+  type StockChangeOutcome,
+} from '../../domain/inventory';
+import type { Activities } from '../../activities';
+import { readContext } from '../support/infrastructure';
+import { eventually } from '../support/harness';
+
+const context = readContext();
+let nativeConnection: NativeConnection;
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  nativeConnection = await NativeConnection.connect({ address: context.temporalAddress });
+  connection = await Connection.connect({ address: context.temporalAddress });
+  client = new Client({ connection, namespace: context.namespace });
+});
+afterAll(async () => {
+  await connection?.close();
+  await nativeConnection?.close();
+});
+
+function change(sku: string, i: number, delta: number): StockChange {
+  return { sku, delta, reason: 'unit', cause: { source: 'unit', id: `e${i}`, correlationId: 'c' } };
+}
+
+async function withWorker(activities: Pick<Activities, 'applyStockChange'>, fn: (taskQueue: string) => Promise<void>) {
+  const taskQueue = `unit-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: context.namespace,
+    taskQueue,
+    workflowBundle: { codePath: context.workflowBundlePath },
+    activities,
+  });
+  await worker.runUntil(fn(taskQueue));
+}
+
+async function signalAll(taskQueue: string, workflowId: string, input: InventoryItemInput, changes: StockChange[]) {
+  for (const c of changes) {
+    await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
+      workflowId,
+      taskQueue,
+      args: [input],
+      signal: stockChangedSignal,
+      signalArgs: [c],
+    });
+  }
+}
+
+describe('inventoryItemWorkflow', () => {
+  it('applies every change once, in arrival order, across several continue-as-new boundaries', async () => {
+    const sku = `U-${randomUUID().slice(0, 8)}`;
+    const workflowId = `sku-${sku}`;
+    const seen: string[] = [];
+    let onHand = 0;
+    const applyStockChange = jest.fn(async (c: StockChange): Promise<StockChangeOutcome> => {
+      seen.push(c.cause.id);
+      onHand += c.delta ?? 0;
+      return { status: 'applied', onHand };
+    });
+    const changes = Array.from({ length: 11 }, (_, i) => change(sku, i, i + 1));
+    await withWorker({ applyStockChange }, async (taskQueue) => {
+      const handle = await client.workflow.start(WORKFLOW_TYPES.inventoryItem, {
+        workflowId,
+        taskQueue,
+        args: [{ sku, maxChangesPerRun: 3 } satisfies InventoryItemInput],
+      });
+      const firstRunId = handle.firstExecutionRunId;
+      await signalAll(taskQueue, workflowId, { sku, maxChangesPerRun: 3 }, changes);
+      const state = await eventually(async () => {
+        const s = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
+        return s.applied === 11 ? s : undefined;
+      });
+      expect(state).toEqual({ sku, onHand: 66, applied: 11, pending: 0 });
+      const first = await client.workflow.getHandle(workflowId, firstRunId).describe();
+      expect(first.status.name).toBe('CONTINUED_AS_NEW');
+      const latest = await client.workflow.getHandle(workflowId).describe();
+      expect(latest.runId).not.toBe(firstRunId);
+      await client.workflow.getHandle(workflowId).terminate('test done');
+    });
+    expect(seen).toEqual(changes.map((c) => c.cause.id));
+    expect(applyStockChange).toHaveBeenCalledTimes(11);
+  });
+
+  it('retries a failing activity and keeps the change and the order', async () => {
+    const sku = `U-${randomUUID().slice(0, 8)}`;
+    const workflowId = `sku-${sku}`;
+    const seen: string[] = [];
+    let failuresLeft = 2;
+    const applyStockChange = jest.fn(async (c: StockChange): Promise<StockChangeOutcome> => {
+      if (c.cause.id === 'e0' && failuresLeft-- > 0) throw new Error('database unavailable');
+      seen.push(c.cause.id);
+      return { status: 'applied', onHand: 0 };
+    });
+    await withWorker({ applyStockChange }, async (taskQueue) => {
+      await signalAll(taskQueue, workflowId, { sku }, [change(sku, 0, 1), change(sku, 1, 1)]);
+      await eventually(async () => {
+        const s = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
+        return s.applied === 2 ? s : undefined;
+      });
+      await client.workflow.getHandle(workflowId).terminate('test done');
+    });
+    expect(seen).toEqual(['e0', 'e1']);
+    expect(applyStockChange).toHaveBeenCalledTimes(4);
+  });
+});
