@@ -44,7 +44,12 @@ export function validateEvent(body: unknown): ValidEvent {
   return { envelope: envelope.data, version: lookup.version, data: data.data };
 }
 
-function answer(deps: AppDeps, event: EventRow, route: EventRouteRow, status: EventAnswer['status']): EventAnswer {
+function answer(
+  deps: AppDeps,
+  event: EventRow,
+  route: EventRouteRow,
+  status: EventAnswer['status'],
+): EventAnswer {
   const { namespace, uiUrl } = deps.temporal;
   return {
     eventId: event.id,
@@ -62,7 +67,10 @@ async function loadEvent(deps: AppDeps, source: string, id: string) {
   const [row] = await deps.db
     .select({ event: events, route: eventRoutes })
     .from(events)
-    .innerJoin(eventRoutes, and(eq(eventRoutes.eventSource, events.source), eq(eventRoutes.eventId, events.id)))
+    .innerJoin(
+      eventRoutes,
+      and(eq(eventRoutes.eventSource, events.source), eq(eventRoutes.eventId, events.id)),
+    )
     .where(and(eq(events.source, source), eq(events.id, id)));
   return row;
 }
@@ -71,10 +79,19 @@ async function loadEvent(deps: AppDeps, source: string, id: string) {
  * Stores the event and its pending route in one transaction (so a 202 means durable), then tries
  * to deliver it. A duplicate (same source and id) writes nothing and answers the first result.
  */
-export async function ingestEvent(deps: AppDeps, valid: ValidEvent): Promise<{ code: 200 | 202; body: EventAnswer }> {
+export async function ingestEvent(
+  deps: AppDeps,
+  valid: ValidEvent,
+): Promise<{ code: 200 | 202; body: EventAnswer }> {
   const { envelope } = valid;
   const correlationId = envelope.correlationid ?? envelope.id;
-  const stored = { source: envelope.source, id: envelope.id, type: envelope.type, data: valid.data, correlationId };
+  const stored = {
+    source: envelope.source,
+    id: envelope.id,
+    type: envelope.type,
+    data: valid.data,
+    correlationId,
+  };
   const plan = planRoute(stored);
 
   const inserted = await deps.db.transaction(async (tx) => {
@@ -97,7 +114,12 @@ export async function ingestEvent(deps: AppDeps, valid: ValidEvent): Promise<{ c
     if (!event) return null;
     const [route] = await tx
       .insert(eventRoutes)
-      .values({ eventSource: event.source, eventId: event.id, eventSeq: event.seq, workflowId: plan.workflowId })
+      .values({
+        eventSource: event.source,
+        eventId: event.id,
+        eventSeq: event.seq,
+        workflowId: plan.workflowId,
+      })
       .returning();
     // an earlier event for the same workflow still waits: the relay delivers this one after it
     const [earlier] = await tx
@@ -123,7 +145,10 @@ export async function ingestEvent(deps: AppDeps, valid: ValidEvent): Promise<{ c
   if (!inserted.queued) {
     routing = await deliverRoute(deps.db, deps.temporal, stored);
     if (routing.status === 'pending') {
-      deps.logger.warn({ eventId: envelope.id, source: envelope.source, err: routing.error }, 'routing deferred');
+      deps.logger.warn(
+        { eventId: envelope.id, source: envelope.source, err: routing.error },
+        'routing deferred',
+      );
     }
   }
   const route: EventRouteRow =
@@ -131,7 +156,14 @@ export async function ingestEvent(deps: AppDeps, valid: ValidEvent): Promise<{ c
       ? { ...inserted.route, status: 'delivered', runId: routing.runId }
       : inserted.route;
   deps.logger.info(
-    { eventId: envelope.id, source: envelope.source, type: envelope.type, correlationId, workflowId: route.workflowId, routing: route.status },
+    {
+      eventId: envelope.id,
+      source: envelope.source,
+      type: envelope.type,
+      correlationId,
+      workflowId: route.workflowId,
+      routing: route.status,
+    },
     'event accepted',
   );
   return { code: 202, body: answer(deps, inserted.event, route, 'accepted') };
@@ -164,7 +196,8 @@ export function eventsRouter(deps: AppDeps): Router {
     const source = typeof req.query.source === 'string' ? req.query.source : undefined;
     if (!source) throw validationProblem([{ path: 'source', message: 'query parameter source is required' }]);
     const row = await loadEvent(deps, source, req.params.id);
-    if (!row) throw new Problem(404, 'not-found', 'Event not found', `No event ${req.params.id} from ${source}.`);
+    if (!row)
+      throw new Problem(404, 'not-found', 'Event not found', `No event ${req.params.id} from ${source}.`);
     const { status: _answerStatus, ...a } = answer(deps, row.event, row.route, 'accepted');
     res.json({
       ...a,

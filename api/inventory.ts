@@ -17,7 +17,8 @@ export function inventoryRouter(deps: AppDeps): Router {
     const sku = skuSchema.safeParse(req.params.sku);
     if (!sku.success) throw validationProblem(zodFieldErrors(sku.error, 'sku'));
     const [level] = await deps.db.select().from(stockLevels).where(eq(stockLevels.sku, sku.data));
-    if (!level) throw new Problem(404, 'not-found', 'SKU not found', `No stock recorded for SKU ${sku.data}.`);
+    if (!level)
+      throw new Problem(404, 'not-found', 'SKU not found', `No stock recorded for SKU ${sku.data}.`);
     const workflowId = inventoryWorkflowId(sku.data);
     const workflow = await describeWorkflow(deps, workflowId);
     res.json({
@@ -37,4 +38,3 @@ export function inventoryRouter(deps: AppDeps): Router {
 
   return router;
 }
-

@@ -79,8 +79,14 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
       },
     },
     responses: {
-      202: { description: 'Stored durably; routed, or pending routing.', content: { 'application/json': { schema: eventAnswerSchema } } },
-      200: { description: 'Duplicate: the first answer again; nothing written.', content: { 'application/json': { schema: eventAnswerSchema } } },
+      202: {
+        description: 'Stored durably; routed, or pending routing.',
+        content: { 'application/json': { schema: eventAnswerSchema } },
+      },
+      200: {
+        description: 'Duplicate: the first answer again; nothing written.',
+        content: { 'application/json': { schema: eventAnswerSchema } },
+      },
       400: problem('Invalid envelope or data; `errors` lists every failing field path.'),
       413: problem('Body too large.'),
       415: problem('Not JSON.'),

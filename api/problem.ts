@@ -74,17 +74,28 @@ export function errorHandler(onUnexpected: (err: unknown) => void): ErrorRequest
     if (e?.type === 'entity.parse.failed') {
       return sendProblem(
         res,
-        validationProblem([{ path: '(body)', message: `not valid JSON: ${e.message}` }], 'The body is not valid JSON.'),
+        validationProblem(
+          [{ path: '(body)', message: `not valid JSON: ${e.message}` }],
+          'The body is not valid JSON.',
+        ),
       );
     }
     if (e?.type === 'entity.too.large') {
       return sendProblem(
         res,
-        new Problem(413, 'body-too-large', 'Body too large', `The body exceeds the limit of ${e.limit} bytes.`),
+        new Problem(
+          413,
+          'body-too-large',
+          'Body too large',
+          `The body exceeds the limit of ${e.limit} bytes.`,
+        ),
       );
     }
     if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-      return sendProblem(res, new Problem(415, 'unsupported-media-type', 'Unsupported media type', e.message));
+      return sendProblem(
+        res,
+        new Problem(415, 'unsupported-media-type', 'Unsupported media type', e.message),
+      );
     }
     onUnexpected(err);
     sendProblem(res, new Problem(500, 'internal-error', 'Internal error', 'The server failed to answer.'));

@@ -63,7 +63,11 @@ export type RoutingResult =
   | { status: 'pending'; workflowId: string; runId: null; error?: string };
 
 /** Delivers one stored event and records the outcome on its route row. */
-export async function deliverRoute(db: Db, temporal: TemporalHandle, event: StoredEvent): Promise<RoutingResult> {
+export async function deliverRoute(
+  db: Db,
+  temporal: TemporalHandle,
+  event: StoredEvent,
+): Promise<RoutingResult> {
   const { client, taskQueue } = temporal;
   const plan = planRoute(event);
   const where = and(
@@ -101,7 +105,9 @@ export async function relayPendingRoutes(
 ): Promise<{ delivered: number; failed: number; skipped?: boolean }> {
   // one relay at a time across all API processes: a transaction-scoped advisory lock
   return db.transaction(async (tx) => {
-    const lock = await tx.execute<{ got: boolean }>(sql`select pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) as got`);
+    const lock = await tx.execute<{ got: boolean }>(
+      sql`select pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) as got`,
+    );
     if (!lock.rows[0]?.got) return { delivered: 0, failed: 0, skipped: true };
     return relayBatch(db, temporal, opts);
   });

@@ -13,7 +13,10 @@ async function main(): Promise<void> {
     logger.fatal('DATABASE_URL is required by the API (npm start sets it for you)');
     process.exit(1);
   }
-  const database = createDatabase(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName: 'erp-api' });
+  const database = createDatabase(config.DATABASE_URL, {
+    max: config.DB_POOL_MAX,
+    applicationName: 'erp-api',
+  });
   const temporal = connectTemporal(temporalAddress(config), {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

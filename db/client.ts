@@ -14,7 +14,11 @@ export interface Database {
 }
 
 export function createDatabase(url: string, opts: { max?: number; applicationName?: string } = {}): Database {
-  const pool = new Pool({ connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName });
+  const pool = new Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName,
+  });
   // an idle client losing its connection (Postgres restarted) must not crash the process
   pool.on('error', () => undefined);
   const db = drizzle(pool, { schema, casing: 'snake_case' });

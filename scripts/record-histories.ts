@@ -11,7 +11,12 @@ import type { Client } from '@temporalio/client';
 import { createDatabase } from '../db/client';
 import { connectTemporal } from '../lib/temporal';
 import { inventoryWorkflowId, WORKFLOW_TYPES } from '../domain/names';
-import { inventoryStateQuery, stockChangedSignal, type InventoryItemInput, type StockChange } from '../domain/inventory';
+import {
+  inventoryStateQuery,
+  stockChangedSignal,
+  type InventoryItemInput,
+  type StockChange,
+} from '../domain/inventory';
 import { createWorker, installSdkLogging } from '../workers/worker';
 import { startInfrastructure } from '../test/support/infrastructure';
 import { createTestDatabase } from '../test/support/harness';
@@ -34,11 +39,15 @@ async function saveChain(client: Client, workflowId: string, name: string): Prom
   while (runId) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     histories.unshift(history);
-    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    runId =
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
   return histories.map((history, i) => {
     const file = path.join(HISTORIES_DIR, `${name}-run${i + 1}.json`);
-    fs.writeFileSync(file, `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history)}}\n`);
+    fs.writeFileSync(
+      file,
+      `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history)}}\n`,
+    );
     return path.relative(process.cwd(), file);
   });
 }
@@ -53,7 +62,13 @@ async function inventoryItemScenario(client: Client, taskQueue: string): Promise
     cause: { source: 'record-histories', id: `evt-${i}`, correlationId: 'history-scenario' },
     ...c,
   });
-  const changes = [change(1, { delta: 10 }), change(2, { delta: -4 }), change(3, { delta: -20 }), change(4, { quantity: 3 }), change(5, { delta: 2 })];
+  const changes = [
+    change(1, { delta: 10 }),
+    change(2, { delta: -4 }),
+    change(3, { delta: -20 }),
+    change(4, { quantity: 3 }),
+    change(5, { delta: 2 }),
+  ];
   const input: InventoryItemInput = { sku, maxChangesPerRun: 3 };
   for (const c of changes) {
     await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
@@ -64,7 +79,9 @@ async function inventoryItemScenario(client: Client, taskQueue: string): Promise
       signalArgs: [c],
     });
   }
-  await waitFor(async () => (await client.workflow.getHandle(workflowId).query(inventoryStateQuery)).applied === 5);
+  await waitFor(
+    async () => (await client.workflow.getHandle(workflowId).query(inventoryStateQuery)).applied === 5,
+  );
   return saveChain(client, workflowId, 'inventory-item');
 }
 
@@ -90,7 +107,8 @@ async function main(): Promise<void> {
   try {
     await worker.runUntil(async () => {
       fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-      for (const file of await inventoryItemScenario(temporal.client, taskQueue)) console.log(`saved ${file}`);
+      for (const file of await inventoryItemScenario(temporal.client, taskQueue))
+        console.log(`saved ${file}`);
     });
   } finally {
     await temporal.connection.close();

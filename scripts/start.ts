@@ -69,7 +69,9 @@ async function main(): Promise<void> {
     if (databaseUrl) {
       say('Postgres: DATABASE_URL');
     } else {
-      say(`Postgres: embedded, port ${config.EMBEDDED_PG_PORT}, data in ${path.relative(ROOT, dataDir)}/postgres`);
+      say(
+        `Postgres: embedded, port ${config.EMBEDDED_PG_PORT}, data in ${path.relative(ROOT, dataDir)}/postgres`,
+      );
       pg = await startEmbeddedPostgres({
         dataDir: path.join(dataDir, 'postgres'),
         port: config.EMBEDDED_PG_PORT,
@@ -96,10 +98,16 @@ async function main(): Promise<void> {
       });
       temporalAddress = temporal.address;
       uiUrl = config.TEMPORAL_UI_URL ?? temporal.uiUrl ?? uiUrl;
-      say(`Temporal: dev server on ${temporalAddress}, history in ${path.relative(ROOT, dataDir)}/temporal.sqlite`);
+      say(
+        `Temporal: dev server on ${temporalAddress}, history in ${path.relative(ROOT, dataDir)}/temporal.sqlite`,
+      );
     }
 
-    const env = childEnv({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: uiUrl });
+    const env = childEnv({
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_UI_URL: uiUrl,
+    });
     for (const [name, entry] of [
       ['worker', 'workers/main.ts'],
       ['api', 'api/server.ts'],

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     logger.fatal(`WORKFLOW_BUNDLE_PATH: ${config.WORKFLOW_BUNDLE_PATH} does not exist`);
     process.exit(1);
   }
-  const database = createDatabase(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName: 'erp-worker' });
+  const database = createDatabase(config.DATABASE_URL, {
+    max: config.DB_POOL_MAX,
+    applicationName: 'erp-worker',
+  });
   const address = temporalAddress(config);
   const connection = await NativeConnection.connect({ address });
   const workflowBundle = config.WORKFLOW_BUNDLE_PATH

@@ -1,5 +1,5 @@
 /** The worker: one task queue, the workflow bundle, and activities wired to their dependencies. */
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/client';
 
@@ -24,7 +24,13 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
   });
 }
 
-const SDK_LOG_LEVELS = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
+const SDK_LOG_LEVELS = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+} as const;
 
 /** Sets the Temporal SDK's own log level for this process; call before creating any worker. */
 export function installSdkLogging(level: string): void {

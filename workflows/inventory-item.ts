@@ -51,7 +51,11 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
       appliedInRun++;
       onHand = outcome.onHand;
       if (outcome.status === 'rejected') {
-        log.warn('stock change rejected', { sku: input.sku, eventId: change.cause.id, reason: outcome.reason });
+        log.warn('stock change rejected', {
+          sku: input.sku,
+          eventId: change.cause.id,
+          reason: outcome.reason,
+        });
       }
     }
     if (appliedInRun >= maxChanges || workflowInfo().continueAsNewSuggested) {

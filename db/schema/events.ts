@@ -62,11 +62,10 @@ export const eventRoutes = pgTable(
     primaryKey({ columns: [t.eventSource, t.eventId] }),
     foreignKey({ columns: [t.eventSource, t.eventId], foreignColumns: [events.source, events.id] }),
     check('event_routes_status_check', sql`${t.status} in ('pending', 'delivered', 'failed')`),
-    check(
-      'event_routes_delivered_has_run',
-      sql`${t.status} <> 'delivered' or ${t.runId} is not null`,
-    ),
-    index('event_routes_pending_idx').on(t.workflowId, t.eventSeq).where(sql`${t.status} = 'pending'`),
+    check('event_routes_delivered_has_run', sql`${t.status} <> 'delivered' or ${t.runId} is not null`),
+    index('event_routes_pending_idx')
+      .on(t.workflowId, t.eventSeq)
+      .where(sql`${t.status} = 'pending'`),
   ],
 );
 export type EventRouteRow = typeof eventRoutes.$inferSelect;

@@ -22,7 +22,8 @@ export function eventVersion(dataschema: string | undefined): number | null {
 }
 
 export function lookupEventSchema(type: string, dataschema: string | undefined): CatalogueLookup {
-  if (!Object.prototype.hasOwnProperty.call(eventCatalogue, type)) return { ok: false, reason: 'unknown-type' };
+  if (!Object.prototype.hasOwnProperty.call(eventCatalogue, type))
+    return { ok: false, reason: 'unknown-type' };
   const versions: Record<number, z.ZodType> = eventCatalogue[type as EventType];
   const version = eventVersion(dataschema);
   const schema = version === null ? undefined : versions[version];

@@ -11,7 +11,11 @@ export const skuSchema = z
 export const stockAdjustedV1 = z
   .object({
     sku: skuSchema,
-    delta: z.number().int().refine((n) => n !== 0, 'must not be 0').optional(),
+    delta: z
+      .number()
+      .int()
+      .refine((n) => n !== 0, 'must not be 0')
+      .optional(),
     quantity: z.number().int().min(0).optional(),
     reason: z.string().min(1).max(200),
   })
@@ -20,7 +24,11 @@ export const stockAdjustedV1 = z
     const given = (d.delta !== undefined ? 1 : 0) + (d.quantity !== undefined ? 1 : 0);
     if (given !== 1) {
       for (const path of ['delta', 'quantity']) {
-        ctx.addIssue({ code: 'custom', path: [path], message: 'exactly one of delta and quantity is required' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [path],
+          message: 'exactly one of delta and quantity is required',
+        });
       }
     }
   })

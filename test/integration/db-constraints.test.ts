@@ -36,9 +36,10 @@ afterAll(async () => {
   await drop?.();
 });
 
-const cause = (p: Promise<unknown>) => p.catch((err: { cause?: { message?: string } } & Error) => {
-  throw new Error(err.cause?.message ?? err.message);
-});
+const cause = (p: Promise<unknown>) =>
+  p.catch((err: { cause?: { message?: string } } & Error) => {
+    throw new Error(err.cause?.message ?? err.message);
+  });
 
 describe('constraints', () => {
   it('events are append-only: no UPDATE, DELETE or TRUNCATE', async () => {
@@ -93,7 +94,11 @@ describe('constraints', () => {
 
   it('a route must belong to a stored event, and a delivered route names its run', async () => {
     await expect(
-      cause(database.db.insert(eventRoutes).values({ eventSource: 's', eventId: 'missing', eventSeq: 1, workflowId: 'w' })),
+      cause(
+        database.db
+          .insert(eventRoutes)
+          .values({ eventSource: 's', eventId: 'missing', eventSeq: 1, workflowId: 'w' }),
+      ),
     ).rejects.toThrow(/foreign key/);
     await expect(
       cause(

@@ -14,8 +14,14 @@ afterAll(async () => {
 
 async function rowCounts() {
   const db = h.database.db;
-  const n = async (t: typeof events | typeof eventRoutes | typeof stockLevels | typeof stockMovements | typeof idempotencyRecords) =>
-    ((await db.select({ n: count() }).from(t)) as [{ n: number }])[0].n;
+  const n = async (
+    t:
+      | typeof events
+      | typeof eventRoutes
+      | typeof stockLevels
+      | typeof stockMovements
+      | typeof idempotencyRecords,
+  ) => ((await db.select({ n: count() }).from(t)) as [{ n: number }])[0].n;
   return {
     events: await n(events),
     routes: await n(eventRoutes),
@@ -30,7 +36,11 @@ const nothing = { events: 0, routes: 0, stock: 0, movements: 0, idempotency: 0 }
 function expectProblem(res: request.Response, status: number) {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, type: expect.stringMatching(/^\/problems\//), title: expect.any(String) });
+  expect(res.body).toMatchObject({
+    status,
+    type: expect.stringMatching(/^\/problems\//),
+    title: expect.any(String),
+  });
 }
 
 const paths = (res: request.Response) => (res.body.errors as { path: string }[]).map((e) => e.path).sort();
@@ -41,7 +51,9 @@ describe('POST /v1/events rejects bad input and writes nothing', () => {
   });
 
   it('unknown event type: 422 naming type', async () => {
-    const res = await request(h.app).post('/v1/events').send(stockAdjusted({ sku: 'A', delta: 1 }, { type: 'inventory.nope' }));
+    const res = await request(h.app)
+      .post('/v1/events')
+      .send(stockAdjusted({ sku: 'A', delta: 1 }, { type: 'inventory.nope' }));
     expectProblem(res, 422);
     expect(paths(res)).toEqual(['type']);
   });
@@ -49,7 +61,12 @@ describe('POST /v1/events rejects bad input and writes nothing', () => {
   it('unknown version: 422 naming dataschema', async () => {
     const res = await request(h.app)
       .post('/v1/events')
-      .send(stockAdjusted({ sku: 'A', delta: 1 }, { dataschema: 'https://schemas.example/inventory.stock_adjusted/v9' }));
+      .send(
+        stockAdjusted(
+          { sku: 'A', delta: 1 },
+          { dataschema: 'https://schemas.example/inventory.stock_adjusted/v9' },
+        ),
+      );
     expectProblem(res, 422);
     expect(paths(res)).toEqual(['dataschema']);
   });
@@ -71,31 +88,43 @@ describe('POST /v1/events rejects bad input and writes nothing', () => {
   });
 
   it('negative absolute quantity: 400 naming data.quantity', async () => {
-    const res = await request(h.app).post('/v1/events').send(stockAdjusted({ sku: 'A', quantity: -1 }));
+    const res = await request(h.app)
+      .post('/v1/events')
+      .send(stockAdjusted({ sku: 'A', quantity: -1 }));
     expectProblem(res, 400);
     expect(paths(res)).toEqual(['data.quantity']);
   });
 
   it('non-integer quantity and delta: 400 naming both', async () => {
-    const one = await request(h.app).post('/v1/events').send(stockAdjusted({ sku: 'A', delta: 1.5 }));
+    const one = await request(h.app)
+      .post('/v1/events')
+      .send(stockAdjusted({ sku: 'A', delta: 1.5 }));
     expectProblem(one, 400);
     expect(paths(one)).toEqual(['data.delta']);
-    const two = await request(h.app).post('/v1/events').send(stockAdjusted({ sku: 'A', quantity: '3' }));
+    const two = await request(h.app)
+      .post('/v1/events')
+      .send(stockAdjusted({ sku: 'A', quantity: '3' }));
     expectProblem(two, 400);
     expect(paths(two)).toEqual(['data.quantity']);
   });
 
   it('both or neither of delta and quantity: 400', async () => {
-    const both = await request(h.app).post('/v1/events').send(stockAdjusted({ sku: 'A', delta: 1, quantity: 2 }));
+    const both = await request(h.app)
+      .post('/v1/events')
+      .send(stockAdjusted({ sku: 'A', delta: 1, quantity: 2 }));
     expectProblem(both, 400);
     expect(paths(both)).toEqual(['data.delta', 'data.quantity']);
-    const neither = await request(h.app).post('/v1/events').send(stockAdjusted({ sku: 'A' }));
+    const neither = await request(h.app)
+      .post('/v1/events')
+      .send(stockAdjusted({ sku: 'A' }));
     expectProblem(neither, 400);
     expect(paths(neither)).toEqual(['data.delta', 'data.quantity']);
   });
 
   it('unknown data field: 400', async () => {
-    const res = await request(h.app).post('/v1/events').send(stockAdjusted({ sku: 'A', delta: 1, colour: 'red' }));
+    const res = await request(h.app)
+      .post('/v1/events')
+      .send(stockAdjusted({ sku: 'A', delta: 1, colour: 'red' }));
     expectProblem(res, 400);
     expect(res.body.errors[0].message).toMatch(/colour/);
   });
@@ -109,13 +138,19 @@ describe('POST /v1/events rejects bad input and writes nothing', () => {
   });
 
   it('not JSON: 400', async () => {
-    const res = await request(h.app).post('/v1/events').set('Content-Type', 'application/json').send('{"specversion":');
+    const res = await request(h.app)
+      .post('/v1/events')
+      .set('Content-Type', 'application/json')
+      .send('{"specversion":');
     expectProblem(res, 400);
     expect(paths(res)).toEqual(['(body)']);
   });
 
   it('a JSON array or string instead of an object: 400', async () => {
-    const res = await request(h.app).post('/v1/events').set('Content-Type', 'application/json').send('"hello"');
+    const res = await request(h.app)
+      .post('/v1/events')
+      .set('Content-Type', 'application/json')
+      .send('"hello"');
     expectProblem(res, 400);
     expect(paths(res)).toEqual(['(root)']);
   });
@@ -145,7 +180,9 @@ describe('API documents', () => {
   it('serves an OpenAPI 3.1 document generated from the schemas, and the docs page', async () => {
     const doc = await request(h.app).get('/openapi.json').expect(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/inventory/{sku}']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/events', '/v1/inventory/{sku}']),
+    );
     const stock = doc.body.components.schemas['Event.inventory.stock_adjusted.v1'];
     expect(stock.properties.type).toMatchObject({ enum: ['inventory.stock_adjusted'] });
     expect(stock.properties.data.$ref).toBe('#/components/schemas/InventoryStockAdjustedV1');

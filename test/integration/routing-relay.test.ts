@@ -6,7 +6,14 @@ import { relayPendingRoutes } from '../../api/routing';
 import { connectTemporal } from '../../lib/temporal';
 import { eventRoutes, stockLevels, stockMovements } from '../../db/schema';
 import { freePort } from '../support/infrastructure';
-import { eventually, silentLogger, startHarness, stockAdjusted, uniqueKey, type Harness } from '../support/harness';
+import {
+  eventually,
+  silentLogger,
+  startHarness,
+  stockAdjusted,
+  uniqueKey,
+  type Harness,
+} from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -24,14 +31,26 @@ it('accepts events while Temporal is unreachable and the relay routes them in or
     uiUrl: h.context.uiUrl,
     rpcTimeoutMs: 500,
   });
-  const offline = createApp({ db: h.database.db, temporal: deadTemporal, logger: silentLogger, bodyLimitBytes: 65536 });
+  const offline = createApp({
+    db: h.database.db,
+    temporal: deadTemporal,
+    logger: silentLogger,
+    bodyLimitBytes: 65536,
+  });
   const sku = uniqueKey('SKU');
-  const sent = [stockAdjusted({ sku, delta: 10 }), stockAdjusted({ sku, quantity: 4 }), stockAdjusted({ sku, delta: 1 })];
+  const sent = [
+    stockAdjusted({ sku, delta: 10 }),
+    stockAdjusted({ sku, quantity: 4 }),
+    stockAdjusted({ sku, delta: 1 }),
+  ];
   for (const event of sent) {
     const res = await request(offline).post('/v1/events').send(event).expect(202);
     expect(res.body.routing).toMatchObject({ status: 'pending', workflowId: `sku-${sku}`, runId: null });
   }
-  const pending = await h.database.db.select().from(eventRoutes).where(eq(eventRoutes.workflowId, `sku-${sku}`));
+  const pending = await h.database.db
+    .select()
+    .from(eventRoutes)
+    .where(eq(eventRoutes.workflowId, `sku-${sku}`));
   expect(pending.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
   // the first attempt failed and says why; the later two waited behind it without an attempt
   expect(pending.map((r) => r.attempts).sort()).toEqual([0, 0, 1]);
@@ -54,7 +73,10 @@ it('accepts events while Temporal is unreachable and the relay routes them in or
   const [level] = await h.database.db.select().from(stockLevels).where(eq(stockLevels.sku, sku));
   expect(level?.onHand).toBe(5);
 
-  const routes = await h.database.db.select().from(eventRoutes).where(eq(eventRoutes.workflowId, `sku-${sku}`));
+  const routes = await h.database.db
+    .select()
+    .from(eventRoutes)
+    .where(eq(eventRoutes.workflowId, `sku-${sku}`));
   expect(routes.every((r) => r.status === 'delivered' && r.runId)).toBe(true);
 
   // a second relay pass finds nothing left to do

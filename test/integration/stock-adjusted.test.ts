@@ -36,13 +36,25 @@ describe('inventory.stock_adjusted through the whole system', () => {
     expect(res.body.routing.runId).toEqual(expect.any(String));
     expect(res.headers.location).toBe(res.body.links.self);
 
-    const [stored] = await h.database.db.select().from(events).where(eq(events.id, event.id as string));
-    expect(stored).toMatchObject({ type: 'inventory.stock_adjusted', typeVersion: 1, correlationId: event.id });
+    const [stored] = await h.database.db
+      .select()
+      .from(events)
+      .where(eq(events.id, event.id as string));
+    expect(stored).toMatchObject({
+      type: 'inventory.stock_adjusted',
+      typeVersion: 1,
+      correlationId: event.id,
+    });
     expect(stored?.data).toEqual({ sku, delta: 7, reason: 'cycle count' });
 
     await eventually(async () => ((await onHand(sku)) === 7 ? true : undefined));
     const [movement] = await movementsOf(sku);
-    expect(movement).toMatchObject({ delta: 7, onHandAfter: 7, causationId: event.id, correlationId: event.id });
+    expect(movement).toMatchObject({
+      delta: 7,
+      onHandAfter: 7,
+      causationId: event.id,
+      correlationId: event.id,
+    });
 
     const inv = await request(h.app).get(`/v1/inventory/${sku}`).expect(200);
     expect(inv.body).toMatchObject({
@@ -61,7 +73,10 @@ describe('inventory.stock_adjusted through the whole system', () => {
     const sku = uniqueKey('SKU');
     const runIds = new Set<string>();
     for (const data of [{ delta: 10 }, { delta: -3 }, { quantity: 20 }, { delta: -5 }]) {
-      const res = await request(h.app).post('/v1/events').send(stockAdjusted({ sku, ...data })).expect(202);
+      const res = await request(h.app)
+        .post('/v1/events')
+        .send(stockAdjusted({ sku, ...data }))
+        .expect(202);
       runIds.add(res.body.routing.runId);
     }
     expect(runIds.size).toBe(1);
@@ -76,7 +91,10 @@ describe('inventory.stock_adjusted through the whole system', () => {
 
   it('rejects a change that would make stock negative, and records the rejection once', async () => {
     const sku = uniqueKey('SKU');
-    await request(h.app).post('/v1/events').send(stockAdjusted({ sku, delta: 2 })).expect(202);
+    await request(h.app)
+      .post('/v1/events')
+      .send(stockAdjusted({ sku, delta: 2 }))
+      .expect(202);
     const bad = stockAdjusted({ sku, delta: -5 });
     await request(h.app).post('/v1/events').send(bad).expect(202);
     const outcome = await eventually(async () => {
@@ -92,7 +110,9 @@ describe('inventory.stock_adjusted through the whole system', () => {
   });
 
   it('answers 404 problem+json for a SKU with no stock', async () => {
-    const res = await request(h.app).get(`/v1/inventory/${uniqueKey('NOPE')}`).expect(404);
+    const res = await request(h.app)
+      .get(`/v1/inventory/${uniqueKey('NOPE')}`)
+      .expect(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 404, title: 'SKU not found' });
   });
@@ -131,7 +151,10 @@ describe('duplicates', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await onHand(sku)).toBe(3);
     expect(await movementsOf(sku)).toHaveLength(1);
-    const routes = await h.database.db.select().from(eventRoutes).where(eq(eventRoutes.eventId, event.id as string));
+    const routes = await h.database.db
+      .select()
+      .from(eventRoutes)
+      .where(eq(eventRoutes.eventId, event.id as string));
     expect(routes).toHaveLength(1);
   });
 
@@ -141,12 +164,20 @@ describe('duplicates', () => {
     await request(h.app).post('/v1/events').send(event).expect(202);
     await eventually(async () => ((await onHand(sku)) === 6 ? true : undefined));
     // re-deliver the stored event the way the relay would
-    const [row] = await h.database.db.select().from(events).where(eq(events.id, event.id as string));
-    await h.database.db.update(eventRoutes).set({ status: 'pending' }).where(eq(eventRoutes.eventId, event.id as string));
+    const [row] = await h.database.db
+      .select()
+      .from(events)
+      .where(eq(events.id, event.id as string));
+    await h.database.db
+      .update(eventRoutes)
+      .set({ status: 'pending' })
+      .where(eq(eventRoutes.eventId, event.id as string));
     const again = await deliverRoute(h.database.db, h.temporal, toStored(row!));
     expect(again.status).toBe('delivered');
     const handle = h.temporal.client.workflow.getHandle(`sku-${sku}`);
-    await eventually(async () => ((await handle.query(inventoryStateQuery)).applied === 2 ? true : undefined));
+    await eventually(async () =>
+      (await handle.query(inventoryStateQuery)).applied === 2 ? true : undefined,
+    );
     expect(await onHand(sku)).toBe(6);
     expect(await movementsOf(sku)).toHaveLength(1);
   });

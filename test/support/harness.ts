@@ -26,7 +26,9 @@ export interface Harness {
 }
 
 /** A fresh database cloned from the migrated template; dropped by the returned function. */
-export async function createTestDatabase(context: TestContext): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  context: TestContext,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `erp_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = new Client({ connectionString: context.adminUrl });
   await admin.connect();

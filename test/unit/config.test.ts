@@ -24,7 +24,12 @@ describe('loadConfig', () => {
   it('names every bad setting', () => {
     let error: unknown;
     try {
-      loadConfig({ API_PORT: 'eighty', DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: 'no-port', LOG_LEVEL: 'loud' });
+      loadConfig({
+        API_PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        TEMPORAL_ADDRESS: 'no-port',
+        LOG_LEVEL: 'loud',
+      });
     } catch (err) {
       error = err;
     }

@@ -36,7 +36,10 @@ function change(sku: string, i: number, delta: number): StockChange {
   return { sku, delta, reason: 'unit', cause: { source: 'unit', id: `e${i}`, correlationId: 'c' } };
 }
 
-async function withWorker(activities: Pick<Activities, 'applyStockChange'>, fn: (taskQueue: string) => Promise<void>) {
+async function withWorker(
+  activities: Pick<Activities, 'applyStockChange'>,
+  fn: (taskQueue: string) => Promise<void>,
+) {
   const taskQueue = `unit-${randomUUID()}`;
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -48,7 +51,12 @@ async function withWorker(activities: Pick<Activities, 'applyStockChange'>, fn: 
   await worker.runUntil(fn(taskQueue));
 }
 
-async function signalAll(taskQueue: string, workflowId: string, input: InventoryItemInput, changes: StockChange[]) {
+async function signalAll(
+  taskQueue: string,
+  workflowId: string,
+  input: InventoryItemInput,
+  changes: StockChange[],
+) {
   for (const c of changes) {
     await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
       workflowId,
