@@ -67,6 +67,17 @@ describe('inventory.stock_adjusted through the whole system', () => {
     expect(inv.body.links.temporalUi).toBe(
       `${h.context.uiUrl}/namespaces/${h.context.namespace}/workflows/sku-${sku}/${res.body.routing.runId}/history`,
     );
+
+    const audit = await request(h.app).get(res.body.links.self).expect(200);
+    expect(audit.body).toMatchObject({
+      eventId: event.id,
+      source: 'test/warehouse',
+      type: 'inventory.stock_adjusted',
+      typeVersion: 1,
+      correlationId: event.id,
+      data: { sku, delta: 7, reason: 'cycle count' },
+      routing: { status: 'delivered', workflowId: `sku-${sku}`, runId: res.body.routing.runId, attempts: 1 },
+    });
   });
 
   it('applies deltas and absolute counts in arrival order on one workflow', async () => {
