@@ -38,19 +38,28 @@ const routePlanners: Record<EventType, (event: StoredEvent) => RoutePlan> = {
     return {
       workflowId,
       async deliver(client, taskQueue) {
-        const input: InventoryItemInput = { sku: data.sku };
-        const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
-          workflowId,
-          taskQueue,
-          args: [input],
-          signal: stockChangedSignal,
-          signalArgs: [change],
-        });
-        return { runId: handle.signaledRunId };
+        return { runId: await sendStockChange(client, taskQueue, { sku: data.sku }, change) };
       },
     };
   },
 };
+
+/** Signal-with-start of the SKU's workflow: starts it when needed and hands it the change. */
+export async function sendStockChange(
+  client: Client,
+  taskQueue: string,
+  input: InventoryItemInput,
+  change: StockChange,
+): Promise<string> {
+  const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
+    workflowId: inventoryWorkflowId(input.sku),
+    taskQueue,
+    args: [input],
+    signal: stockChangedSignal,
+    signalArgs: [change],
+  });
+  return handle.signaledRunId;
+}
 
 export function planRoute(event: StoredEvent): RoutePlan {
   const planner = routePlanners[event.type as EventType];

@@ -41,8 +41,9 @@ export async function startEmbeddedPostgres(opts: {
     user: USER,
     password: PASSWORD,
     persistent: opts.persistent,
-    // as root, initdb and postgres run as a 'postgres' user that owns the data folder
-    createPostgresUser: true,
+    // as root, initdb and postgres run as a 'postgres' user (created when missing) that owns the
+    // data folder; as anyone else they run as that user
+    createPostgresUser: process.getuid?.() === 0,
     onLog: (m: unknown) => opts.onLog?.(String(m)),
     onError: (m: unknown) => opts.onLog?.(String(m)),
   });

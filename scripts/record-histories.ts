@@ -10,14 +10,10 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import { createDatabase } from '../db/client';
 import { connectTemporal } from '../lib/temporal';
-import { inventoryWorkflowId, WORKFLOW_TYPES } from '../domain/names';
-import {
-  inventoryStateQuery,
-  stockChangedSignal,
-  type InventoryItemInput,
-  type StockChange,
-} from '../domain/inventory';
+import { inventoryWorkflowId } from '../domain/names';
+import { inventoryStateQuery, type InventoryItemInput, type StockChange } from '../domain/inventory';
 import { createWorker, installSdkLogging } from '../workers/worker';
+import { sendStockChange } from '../api/routing';
 import { startInfrastructure } from '../test/support/infrastructure';
 import { createTestDatabase } from '../test/support/harness';
 import { HISTORIES_DIR } from '../test/support/histories';
@@ -70,15 +66,7 @@ async function inventoryItemScenario(client: Client, taskQueue: string): Promise
     change(5, { delta: 2 }),
   ];
   const input: InventoryItemInput = { sku, maxChangesPerRun: 3 };
-  for (const c of changes) {
-    await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
-      workflowId,
-      taskQueue,
-      args: [input],
-      signal: stockChangedSignal,
-      signalArgs: [c],
-    });
-  }
+  for (const c of changes) await sendStockChange(client, taskQueue, input, c);
   await waitFor(
     async () => (await client.workflow.getHandle(workflowId).query(inventoryStateQuery)).applied === 5,
   );

@@ -8,7 +8,6 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { WORKFLOW_TYPES } from '../../domain/names';
 import {
   inventoryStateQuery,
-  stockChangedSignal,
   type InventoryItemInput,
   type StockChange,
   type StockChangeOutcome,
@@ -16,6 +15,7 @@ import {
 import type { Activities } from '../../activities';
 import { readContext } from '../support/infrastructure';
 import { eventually } from '../support/harness';
+import { sendStockChange } from '../../api/routing';
 
 const context = readContext();
 let nativeConnection: NativeConnection;
@@ -51,21 +51,8 @@ async function withWorker(
   await worker.runUntil(fn(taskQueue));
 }
 
-async function signalAll(
-  taskQueue: string,
-  workflowId: string,
-  input: InventoryItemInput,
-  changes: StockChange[],
-) {
-  for (const c of changes) {
-    await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
-      workflowId,
-      taskQueue,
-      args: [input],
-      signal: stockChangedSignal,
-      signalArgs: [c],
-    });
-  }
+async function signalAll(taskQueue: string, input: InventoryItemInput, changes: StockChange[]) {
+  for (const c of changes) await sendStockChange(client, taskQueue, input, c);
 }
 
 describe('inventoryItemWorkflow', () => {
@@ -87,7 +74,7 @@ describe('inventoryItemWorkflow', () => {
         args: [{ sku, maxChangesPerRun: 3 } satisfies InventoryItemInput],
       });
       const firstRunId = handle.firstExecutionRunId;
-      await signalAll(taskQueue, workflowId, { sku, maxChangesPerRun: 3 }, changes);
+      await signalAll(taskQueue, { sku, maxChangesPerRun: 3 }, changes);
       const state = await eventually(async () => {
         const s = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
         return s.applied === 11 ? s : undefined;
@@ -114,7 +101,7 @@ describe('inventoryItemWorkflow', () => {
       return { status: 'applied', onHand: 0 };
     });
     await withWorker({ applyStockChange }, async (taskQueue) => {
-      await signalAll(taskQueue, workflowId, { sku }, [change(sku, 0, 1), change(sku, 1, 1)]);
+      await signalAll(taskQueue, { sku }, [change(sku, 0, 1), change(sku, 1, 1)]);
       await eventually(async () => {
         const s = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
         return s.applied === 2 ? s : undefined;
