@@ -143,7 +143,7 @@ export async function ingestEvent(
   }
   let routing: RoutingResult | null = null;
   if (!inserted.queued) {
-    routing = await deliverRoute(deps.db, deps.temporal, stored);
+    routing = await deliverRoute(deps.db, deps.temporal, stored, plan);
     if (routing.status === 'pending') {
       deps.logger.warn(
         { eventId: envelope.id, source: envelope.source, err: routing.error },

@@ -76,9 +76,9 @@ export async function deliverRoute(
   db: Db,
   temporal: TemporalHandle,
   event: StoredEvent,
+  plan: RoutePlan = planRoute(event),
 ): Promise<RoutingResult> {
   const { client, taskQueue } = temporal;
-  const plan = planRoute(event);
   const where = and(
     eq(eventRoutes.eventSource, event.source),
     eq(eventRoutes.eventId, event.id),
@@ -130,7 +130,7 @@ async function relayBatch(
   opts: { olderThanMs: number; limit: number },
 ): Promise<{ delivered: number; failed: number }> {
   const rows = await db
-    .select({ event: events })
+    .select({ event: events, workflowId: eventRoutes.workflowId })
     .from(eventRoutes)
     .innerJoin(events, and(eq(events.source, eventRoutes.eventSource), eq(events.id, eventRoutes.eventId)))
     .where(
@@ -144,14 +144,13 @@ async function relayBatch(
   const blocked = new Set<string>();
   let delivered = 0;
   let failed = 0;
-  for (const { event } of rows) {
-    const plan = planRoute(toStored(event));
-    if (blocked.has(plan.workflowId)) continue;
+  for (const { event, workflowId } of rows) {
+    if (blocked.has(workflowId)) continue;
     const result = await deliverRoute(db, temporal, toStored(event));
     if (result.status === 'delivered') delivered++;
     else {
       failed++;
-      blocked.add(plan.workflowId);
+      blocked.add(workflowId);
     }
   }
   return { delivered, failed };

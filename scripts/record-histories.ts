@@ -11,21 +11,12 @@ import type { Client } from '@temporalio/client';
 import { createDatabase } from '../db/client';
 import { connectTemporal } from '../lib/temporal';
 import { inventoryWorkflowId } from '../domain/names';
-import { inventoryStateQuery, type InventoryItemInput, type StockChange } from '../domain/inventory';
+import type { InventoryItemInput, StockChange } from '../domain/inventory';
 import { createWorker, installSdkLogging } from '../workers/worker';
 import { sendStockChange } from '../api/routing';
 import { startInfrastructure } from '../test/support/infrastructure';
-import { createTestDatabase } from '../test/support/harness';
+import { createTestDatabase, waitForApplied } from '../test/support/harness';
 import { HISTORIES_DIR } from '../test/support/histories';
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('scenario did not finish in time');
-}
 
 /** Saves every run of the execution chain `workflowId`, oldest first, as `<name>-run<N>.json`. */
 async function saveChain(client: Client, workflowId: string, name: string): Promise<string[]> {
@@ -67,9 +58,7 @@ async function inventoryItemScenario(client: Client, taskQueue: string): Promise
   ];
   const input: InventoryItemInput = { sku, maxChangesPerRun: 3 };
   for (const c of changes) await sendStockChange(client, taskQueue, input, c);
-  await waitFor(
-    async () => (await client.workflow.getHandle(workflowId).query(inventoryStateQuery)).applied === 5,
-  );
+  await waitForApplied(client, workflowId, 5);
   return saveChain(client, workflowId, 'inventory-item');
 }
 

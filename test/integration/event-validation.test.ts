@@ -43,6 +43,10 @@ function expectProblem(res: request.Response, status: number) {
   });
 }
 
+/** A body sent exactly as given, with the given Content-Type. */
+const postRaw = (contentType: string, body: string) =>
+  request(h.app).post('/v1/events').set('Content-Type', contentType).send(body);
+
 const paths = (res: request.Response) => (res.body.errors as { path: string }[]).map((e) => e.path).sort();
 
 describe('POST /v1/events rejects bad input and writes nothing', () => {
@@ -138,28 +142,19 @@ describe('POST /v1/events rejects bad input and writes nothing', () => {
   });
 
   it('not JSON: 400', async () => {
-    const res = await request(h.app)
-      .post('/v1/events')
-      .set('Content-Type', 'application/json')
-      .send('{"specversion":');
+    const res = await postRaw('application/json', '{"specversion":');
     expectProblem(res, 400);
     expect(paths(res)).toEqual(['(body)']);
   });
 
   it('a JSON array or string instead of an object: 400', async () => {
-    const res = await request(h.app)
-      .post('/v1/events')
-      .set('Content-Type', 'application/json')
-      .send('"hello"');
+    const res = await postRaw('application/json', '"hello"');
     expectProblem(res, 400);
     expect(paths(res)).toEqual(['(root)']);
   });
 
   it('wrong content type: 415', async () => {
-    const res = await request(h.app)
-      .post('/v1/events')
-      .set('Content-Type', 'text/plain')
-      .send(JSON.stringify(stockAdjusted({ sku: 'A', delta: 1 })));
+    const res = await postRaw('text/plain', JSON.stringify(stockAdjusted({ sku: 'A', delta: 1 })));
     expectProblem(res, 415);
   });
 

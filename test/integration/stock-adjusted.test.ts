@@ -4,7 +4,14 @@ import { count, eq } from 'drizzle-orm';
 import { eventRoutes, events, idempotencyRecords, stockLevels, stockMovements } from '../../db/schema';
 import { inventoryStateQuery } from '../../domain/inventory';
 import { deliverRoute, toStored } from '../../api/routing';
-import { eventually, startHarness, stockAdjusted, uniqueKey, type Harness } from '../support/harness';
+import {
+  eventually,
+  startHarness,
+  stockAdjusted,
+  uniqueKey,
+  waitForApplied,
+  type Harness,
+} from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -185,10 +192,7 @@ describe('duplicates', () => {
       .where(eq(eventRoutes.eventId, event.id as string));
     const again = await deliverRoute(h.database.db, h.temporal, toStored(row!));
     expect(again.status).toBe('delivered');
-    const handle = h.temporal.client.workflow.getHandle(`sku-${sku}`);
-    await eventually(async () =>
-      (await handle.query(inventoryStateQuery)).applied === 2 ? true : undefined,
-    );
+    await waitForApplied(h.temporal.client, `sku-${sku}`, 2);
     expect(await onHand(sku)).toBe(6);
     expect(await movementsOf(sku)).toHaveLength(1);
   });

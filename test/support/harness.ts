@@ -3,6 +3,7 @@
  * worker polling it, and the API app wired to the same database and Temporal server.
  */
 import { randomUUID } from 'node:crypto';
+import type { Client as TemporalClient } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import pino from 'pino';
@@ -10,6 +11,7 @@ import { Client } from 'pg';
 import { createApp } from '../../api/app';
 import { createDatabase, type Database } from '../../db/client';
 import { withDatabase } from '../../db/embedded';
+import { inventoryStateQuery } from '../../domain/inventory';
 import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
 import { createWorker } from '../../workers/worker';
 import { readContext, type TestContext } from './infrastructure';
@@ -109,16 +111,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
 }
 
-let counter = 0;
+/** Waits until the SKU's workflow reports `applied` changes, and returns its state. */
+export async function waitForApplied(client: TemporalClient, workflowId: string, applied: number) {
+  return eventually(async () => {
+    const state = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
+    return state.applied === applied ? state : undefined;
+  });
+}
+
 /** A valid inventory.stock_adjusted CloudEvent; fields may be overridden. */
 export function stockAdjusted(
   data: Record<string, unknown>,
   envelope: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  counter++;
   return {
     specversion: '1.0',
-    id: `evt-${randomUUID()}-${counter}`,
+    id: `evt-${randomUUID()}`,
     source: 'test/warehouse',
     type: 'inventory.stock_adjusted',
     time: new Date().toISOString(),

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, temporalUiUrl } from '../../lib/config';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase, type PostgresHandle } from '../../db/embedded';
 import { runMigrations } from '../../db/migrate';
 import { writeWorkflowBundle } from '../../workers/bundle';
@@ -87,7 +87,7 @@ export async function startInfrastructure(log: (line: string) => void): Promise<
       templateDatabase,
       temporalAddress,
       namespace: config.TEMPORAL_NAMESPACE,
-      uiUrl: 'http://localhost:8233',
+      uiUrl: temporalUiUrl(config),
       workflowBundlePath,
     };
     return {

@@ -6,15 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { WORKFLOW_TYPES } from '../../domain/names';
-import {
-  inventoryStateQuery,
-  type InventoryItemInput,
-  type StockChange,
-  type StockChangeOutcome,
-} from '../../domain/inventory';
+import { type InventoryItemInput, type StockChange, type StockChangeOutcome } from '../../domain/inventory';
 import type { Activities } from '../../activities';
 import { readContext } from '../support/infrastructure';
-import { eventually } from '../support/harness';
+import { uniqueKey, waitForApplied } from '../support/harness';
 import { sendStockChange } from '../../api/routing';
 
 const context = readContext();
@@ -57,7 +52,7 @@ async function signalAll(taskQueue: string, input: InventoryItemInput, changes: 
 
 describe('inventoryItemWorkflow', () => {
   it('applies every change once, in arrival order, across several continue-as-new boundaries', async () => {
-    const sku = `U-${randomUUID().slice(0, 8)}`;
+    const sku = uniqueKey('U');
     const workflowId = `sku-${sku}`;
     const seen: string[] = [];
     let onHand = 0;
@@ -75,10 +70,7 @@ describe('inventoryItemWorkflow', () => {
       });
       const firstRunId = handle.firstExecutionRunId;
       await signalAll(taskQueue, { sku, maxChangesPerRun: 3 }, changes);
-      const state = await eventually(async () => {
-        const s = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
-        return s.applied === 11 ? s : undefined;
-      });
+      const state = await waitForApplied(client, workflowId, 11);
       expect(state).toEqual({ sku, onHand: 66, applied: 11, pending: 0 });
       const first = await client.workflow.getHandle(workflowId, firstRunId).describe();
       expect(first.status.name).toBe('CONTINUED_AS_NEW');
@@ -91,7 +83,7 @@ describe('inventoryItemWorkflow', () => {
   });
 
   it('retries a failing activity and keeps the change and the order', async () => {
-    const sku = `U-${randomUUID().slice(0, 8)}`;
+    const sku = uniqueKey('U');
     const workflowId = `sku-${sku}`;
     const seen: string[] = [];
     let failuresLeft = 2;
@@ -102,10 +94,7 @@ describe('inventoryItemWorkflow', () => {
     });
     await withWorker({ applyStockChange }, async (taskQueue) => {
       await signalAll(taskQueue, { sku }, [change(sku, 0, 1), change(sku, 1, 1)]);
-      await eventually(async () => {
-        const s = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
-        return s.applied === 2 ? s : undefined;
-      });
+      await waitForApplied(client, workflowId, 2);
       await client.workflow.getHandle(workflowId).terminate('test done');
     });
     expect(seen).toEqual(['e0', 'e1']);
