@@ -14,7 +14,13 @@ import { runMigrations } from '../../db/migrate';
 import { writeWorkflowBundle } from '../../workers/bundle';
 import { startDevServer, type DevServer } from '../../scripts/lib/temporal-dev-server';
 
-export const CONTEXT_FILE = path.resolve(__dirname, '..', '..', '.tmp', 'test-context.json');
+/** Per jest run, so two runs in one checkout do not read each other's services. */
+export function contextFile(): string {
+  return (
+    process.env.ERP_TEST_CONTEXT_FILE ??
+    path.resolve(__dirname, '..', '..', '.tmp', `test-context-${process.pid}.json`)
+  );
+}
 
 export interface TestContext {
   /** A database on the test server to connect to for CREATE/DROP DATABASE. */
@@ -113,5 +119,5 @@ export async function startInfrastructure(log: (line: string) => void): Promise<
 }
 
 export function readContext(): TestContext {
-  return JSON.parse(fs.readFileSync(CONTEXT_FILE, 'utf8')) as TestContext;
+  return JSON.parse(fs.readFileSync(contextFile(), 'utf8')) as TestContext;
 }
