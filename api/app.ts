@@ -4,7 +4,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
 import type { TemporalHandle } from '../lib/temporal';
-import { EVENT_CONTENT_TYPES, eventsRouter } from './events';
+import { BATCH_CONTENT_TYPES, EVENT_CONTENT_TYPES, eventsRouter } from './events';
 import { inventoryRouter } from './inventory';
 import { buildOpenApiDocument } from './openapi';
 import { errorHandler, notFoundHandler } from './problem';
@@ -14,13 +14,21 @@ export interface AppDeps {
   temporal: TemporalHandle;
   logger: Logger;
   bodyLimitBytes: number;
+  /** How long an Idempotency-Key is remembered (default 24). */
+  idempotencyTtlHours?: number;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: deps.bodyLimitBytes, type: EVENT_CONTENT_TYPES, strict: false }));
+  app.use(
+    express.json({
+      limit: deps.bodyLimitBytes,
+      type: [...new Set([...EVENT_CONTENT_TYPES, ...BATCH_CONTENT_TYPES])],
+      strict: false,
+    }),
+  );
 
   /** Liveness: the process answers. */
   app.get('/healthz', (_req, res) => {

@@ -1,215 +1,329 @@
-/** POST /v1/events and GET /v1/events/:id: validate, store once, route. */
+/** The event endpoints: ingest one or a batch, read the audit log, and replay stored events. */
 import { Router, type Request } from 'express';
-import { and, eq, lt } from 'drizzle-orm';
-import { cloudEventEnvelopeSchema, type CloudEventEnvelope } from '../domain/events/envelope';
-import { lookupEventSchema } from '../domain/events/catalogue';
-import { executionUiLink } from '../lib/temporal';
-import { eventRoutes, events, type EventRouteRow, type EventRow } from '../db/schema';
+import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { eventCatalogue } from '../domain/events/catalogue';
+import { eventRoutes, events, ROUTE_STATUSES, type EventRouteRow, type EventRow } from '../db/schema';
 import { Problem, validationProblem, zodFieldErrors } from './problem';
-import { deliverRoute, planRoute, type RoutingResult } from './routing';
+import { command, type CommandResponse } from './idempotency';
+import {
+  eventAnswer,
+  ingestEvents,
+  loadEvents,
+  validateEvent,
+  type EventAnswer,
+  type Projector,
+  type ValidEvent,
+} from './ingest';
+import { deliverInOrder, eventKey, planRoute, toStored, type PlannedEvent } from './routing';
 import type { AppDeps } from './app';
 
 export const EVENT_CONTENT_TYPES = ['application/json', 'application/cloudevents+json'];
+export const BATCH_CONTENT_TYPES = ['application/json', 'application/cloudevents-batch+json'];
+export const MAX_BATCH = 500;
+export const MAX_PAGE = 500;
+export const MAX_REPLAY = 10_000;
 
-export interface EventAnswer {
-  eventId: string;
-  source: string;
-  status: 'accepted' | 'duplicate';
-  routing: { status: 'pending' | 'delivered' | 'failed'; workflowId: string; runId: string | null };
-  links: { self: string; temporalUi: string };
+const timestamp = z.iso.datetime({ offset: true });
+const knownType = z
+  .string()
+  .refine((t) => Object.prototype.hasOwnProperty.call(eventCatalogue, t), 'unknown event type');
+
+/** Query of the audit log. Times filter on when the system received the event. */
+export const eventListQuerySchema = z
+  .object({
+    type: knownType.optional(),
+    source: z.string().min(1).optional(),
+    subject: z.string().min(1).optional(),
+    correlationId: z.string().min(1).optional(),
+    routing: z.enum([...ROUTE_STATUSES, 'none']).optional(),
+    from: timestamp.optional(),
+    to: timestamp.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
+    cursor: z.string().optional(),
+  })
+  .strict()
+  .meta({ id: 'EventListQuery' });
+
+/** Which stored events to re-drive. At least one of from, to and types is required. */
+export const replayRequestSchema = z
+  .object({
+    from: timestamp.optional(),
+    to: timestamp.optional(),
+    types: z.array(knownType).min(1).max(50).optional(),
+    source: z.string().min(1).optional(),
+    subject: z.string().min(1).optional(),
+    limit: z.number().int().min(1).max(MAX_REPLAY).default(1000),
+    cursor: z.string().optional(),
+    dryRun: z.boolean().default(false),
+  })
+  .strict()
+  .refine((r) => r.from !== undefined || r.to !== undefined || r.types !== undefined, {
+    message: 'give at least one of from, to and types',
+    path: ['from'],
+  })
+  .meta({ id: 'ReplayRequest' });
+
+export interface ReplayAnswer {
+  matched: number;
+  redriven: number;
+  failed: number;
+  /** Events of types no workflow consumes; master data among them is re-projected. */
+  notRouted: number;
+  projected: number;
+  dryRun: boolean;
+  nextCursor: string | null;
 }
 
-interface ValidEvent {
-  envelope: CloudEventEnvelope;
-  version: number;
-  data: unknown;
-}
+const encodeCursor = (seq: number): string =>
+  Buffer.from(JSON.stringify({ after: seq })).toString('base64url');
 
-/** Envelope, then type and version, then data: every failing field is reported at once. */
-export function validateEvent(body: unknown): ValidEvent {
-  const envelope = cloudEventEnvelopeSchema.safeParse(body);
-  if (!envelope.success) throw validationProblem(zodFieldErrors(envelope.error));
-  const lookup = lookupEventSchema(envelope.data.type, envelope.data.dataschema);
-  if (!lookup.ok) {
-    const what =
-      lookup.reason === 'unknown-type'
-        ? `Unknown event type '${envelope.data.type}'.`
-        : `Unknown version of '${envelope.data.type}' (dataschema ${envelope.data.dataschema}).`;
-    throw new Problem(422, 'unknown-event-type', 'Unknown event type or version', what, [
-      { path: lookup.reason === 'unknown-type' ? 'type' : 'dataschema', message: what },
-    ]);
+function decodeCursor(cursor: string | undefined, path: string): number {
+  if (cursor === undefined) return 0;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'number' && Number.isSafeInteger(parsed.after) && parsed.after >= 0)
+      return parsed.after;
+  } catch {
+    // fall through to the problem below
   }
-  const data = lookup.schema.safeParse(envelope.data.data);
-  if (!data.success) throw validationProblem(zodFieldErrors(data.error, 'data'));
-  return { envelope: envelope.data, version: lookup.version, data: data.data };
+  throw validationProblem([{ path, message: 'not a cursor this API returned' }]);
 }
 
-function answer(
-  deps: AppDeps,
-  event: EventRow,
-  route: EventRouteRow,
-  status: EventAnswer['status'],
-): EventAnswer {
-  const { namespace, uiUrl } = deps.temporal;
-  return {
-    eventId: event.id,
-    source: event.source,
-    status,
-    routing: { status: route.status, workflowId: route.workflowId, runId: route.runId },
-    links: {
-      self: `/v1/events/${encodeURIComponent(event.id)}?source=${encodeURIComponent(event.source)}`,
-      temporalUi: executionUiLink(uiUrl, namespace, route.workflowId, route.runId),
-    },
-  };
-}
-
-async function loadEvent(deps: AppDeps, source: string, id: string) {
-  const [row] = await deps.db
-    .select({ event: events, route: eventRoutes })
-    .from(events)
-    .innerJoin(
-      eventRoutes,
-      and(eq(eventRoutes.eventSource, events.source), eq(eventRoutes.eventId, events.id)),
-    )
-    .where(and(eq(events.source, source), eq(events.id, id)));
-  return row;
-}
-
-/**
- * Stores the event and its pending route in one transaction (so a 202 means durable), then tries
- * to deliver it. A duplicate (same source and id) writes nothing and answers the first result.
- */
-export async function ingestEvent(
-  deps: AppDeps,
-  valid: ValidEvent,
-): Promise<{ code: 200 | 202; body: EventAnswer }> {
-  const { envelope } = valid;
-  const correlationId = envelope.correlationid ?? envelope.id;
-  const stored = {
-    source: envelope.source,
-    id: envelope.id,
-    type: envelope.type,
-    data: valid.data,
-    correlationId,
-  };
-  const plan = planRoute(stored);
-
-  const inserted = await deps.db.transaction(async (tx) => {
-    const [event] = await tx
-      .insert(events)
-      .values({
-        source: envelope.source,
-        id: envelope.id,
-        type: envelope.type,
-        typeVersion: valid.version,
-        specVersion: envelope.specversion,
-        subject: envelope.subject ?? null,
-        time: envelope.time ? new Date(envelope.time) : null,
-        dataSchema: envelope.dataschema ?? null,
-        data: valid.data,
-        correlationId,
-      })
-      .onConflictDoNothing()
-      .returning();
-    if (!event) return null;
-    const [route] = await tx
-      .insert(eventRoutes)
-      .values({
-        eventSource: event.source,
-        eventId: event.id,
-        eventSeq: event.seq,
-        workflowId: plan.workflowId,
-      })
-      .returning();
-    // an earlier event for the same workflow still waits: the relay delivers this one after it
-    const [earlier] = await tx
-      .select({ seq: eventRoutes.eventSeq })
-      .from(eventRoutes)
-      .where(
-        and(
-          eq(eventRoutes.workflowId, plan.workflowId),
-          eq(eventRoutes.status, 'pending'),
-          lt(eventRoutes.eventSeq, event.seq),
-        ),
-      )
-      .limit(1);
-    return { event, route: route as EventRouteRow, queued: earlier !== undefined };
-  });
-
-  if (!inserted) {
-    const first = await loadEvent(deps, envelope.source, envelope.id);
-    if (!first) throw new Error(`event ${envelope.source}/${envelope.id} conflicted but was not found`);
-    return { code: 200, body: answer(deps, first.event, first.route, 'duplicate') };
-  }
-  let routing: RoutingResult | null = null;
-  if (!inserted.queued) {
-    routing = await deliverRoute(deps.db, deps.temporal, stored, plan);
-    if (routing.status === 'pending') {
-      deps.logger.warn(
-        { eventId: envelope.id, source: envelope.source, err: routing.error },
-        'routing deferred',
-      );
-    }
-  }
-  const route: EventRouteRow =
-    routing?.status === 'delivered'
-      ? { ...inserted.route, status: 'delivered', runId: routing.runId }
-      : inserted.route;
-  deps.logger.info(
-    {
-      eventId: envelope.id,
-      source: envelope.source,
-      type: envelope.type,
-      correlationId,
-      workflowId: route.workflowId,
-      routing: route.status,
-    },
-    'event accepted',
-  );
-  return { code: 202, body: answer(deps, inserted.event, route, 'accepted') };
-}
-
-function requireEventContentType(req: Request): void {
-  if (!req.is(EVENT_CONTENT_TYPES)) {
+function requireContentType(req: Request, types: string[]): void {
+  if (!req.is(types)) {
     throw new Problem(
       415,
       'unsupported-media-type',
       'Unsupported media type',
-      `Send the event as ${EVENT_CONTENT_TYPES.join(' or ')}; got ${req.get('content-type') ?? 'no Content-Type'}.`,
+      `Send ${types.join(' or ')}; got ${req.get('content-type') ?? 'no Content-Type'}.`,
     );
   }
 }
 
-export function eventsRouter(deps: AppDeps): Router {
+function parse<T extends z.ZodType>(schema: T, value: unknown, prefix = ''): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error, prefix));
+  return parsed.data;
+}
+
+/** The audit view of one stored event. */
+function eventView(deps: AppDeps, event: EventRow, route: EventRouteRow | null) {
+  const { status: _answerStatus, ...a } = eventAnswer(deps, event, route, 'accepted');
+  return {
+    ...a,
+    seq: event.seq,
+    type: event.type,
+    typeVersion: event.typeVersion,
+    subject: event.subject,
+    time: event.time?.toISOString() ?? null,
+    receivedAt: event.receivedAt.toISOString(),
+    correlationId: event.correlationId,
+    data: event.data,
+    routing: {
+      ...a.routing,
+      attempts: route?.attempts ?? 0,
+      lastError: route?.lastError ?? null,
+      routedAt: route?.routedAt?.toISOString() ?? null,
+    },
+  };
+}
+
+function eventFilters(f: {
+  type?: string;
+  types?: string[];
+  source?: string;
+  subject?: string;
+  correlationId?: string;
+  from?: string;
+  to?: string;
+  routing?: string;
+  after: number;
+}): SQL[] {
+  const where: SQL[] = [gt(events.seq, f.after)];
+  if (f.type) where.push(eq(events.type, f.type));
+  if (f.types) where.push(inArray(events.type, f.types));
+  if (f.source) where.push(eq(events.source, f.source));
+  if (f.subject) where.push(eq(events.subject, f.subject));
+  if (f.correlationId) where.push(eq(events.correlationId, f.correlationId));
+  if (f.from) where.push(gte(events.receivedAt, new Date(f.from)));
+  if (f.to) where.push(lte(events.receivedAt, new Date(f.to)));
+  if (f.routing === 'none') where.push(isNull(eventRoutes.status));
+  else if (f.routing) where.push(eq(eventRoutes.status, f.routing as EventRouteRow['status']));
+  return where;
+}
+
+async function selectEvents(deps: AppDeps, where: SQL[], limit: number) {
+  return deps.db
+    .select({ event: events, route: eventRoutes })
+    .from(events)
+    .leftJoin(
+      eventRoutes,
+      and(eq(eventRoutes.eventSource, events.source), eq(eventRoutes.eventId, events.id)),
+    )
+    .where(and(...where))
+    .orderBy(asc(events.seq))
+    .limit(limit);
+}
+
+/**
+ * Re-drives stored events into their workflows, in stored order per workflow. Workflow ids are
+ * business keys, workflows ignore a change they already hold and activities are idempotent, so
+ * what already happened is not repeated and what did not happen is completed.
+ */
+export async function replayEvents(
+  deps: AppDeps,
+  request: z.infer<typeof replayRequestSchema>,
+  project?: Projector,
+): Promise<ReplayAnswer> {
+  const rows = await selectEvents(
+    deps,
+    eventFilters({ ...request, after: decodeCursor(request.cursor, 'cursor') }),
+    request.limit + 1,
+  );
+  const page = rows.slice(0, request.limit);
+  const nextCursor =
+    rows.length > request.limit
+      ? encodeCursor((page[page.length - 1] as { event: EventRow }).event.seq)
+      : null;
+  const planned: PlannedEvent[] = [];
+  const unrouted: EventRow[] = [];
+  for (const { event } of page) {
+    const stored = toStored(event);
+    const plan = planRoute(stored);
+    if (plan) planned.push({ event: stored, plan });
+    else unrouted.push(event);
+  }
+  const answer: ReplayAnswer = {
+    matched: page.length,
+    redriven: 0,
+    failed: 0,
+    notRouted: unrouted.length,
+    projected: 0,
+    dryRun: request.dryRun,
+    nextCursor,
+  };
+  if (request.dryRun) return answer;
+
+  if (project) {
+    await deps.db.transaction(async (tx) => {
+      for (const { event } of page) await project(tx, event);
+    });
+    answer.projected = page.length;
+  }
+  // events stored before a workflow consumed their type get their route now
+  const plans = new Map(planned.map((p) => [eventKey(p.event), p.plan]));
+  const withoutRoute = page.filter((r) => r.route === null && plans.has(eventKey(r.event)));
+  if (withoutRoute.length) {
+    await deps.db
+      .insert(eventRoutes)
+      .values(
+        withoutRoute.map(({ event }) => ({
+          eventSource: event.source,
+          eventId: event.id,
+          eventSeq: event.seq,
+          workflowId: (plans.get(eventKey(event)) as { workflowId: string }).workflowId,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+  const outcomes = await deliverInOrder(deps.db, deps.temporal, planned);
+  for (const outcome of outcomes.values()) {
+    if (outcome.status === 'delivered') answer.redriven++;
+    else answer.failed++;
+  }
+  deps.logger.info({ ...answer, request }, 'events replayed');
+  return answer;
+}
+
+export function eventsRouter(deps: AppDeps, project?: Projector): Router {
   const router = Router();
 
   /** Accept one CloudEvent: 202 stored (and routed or pending), 200 duplicate. */
-  router.post('/v1/events', async (req, res) => {
-    requireEventContentType(req);
-    const valid = validateEvent(req.body);
-    const { code, body } = await ingestEvent(deps, valid);
-    res.status(code).location(body.links.self).json(body);
+  router.post(
+    '/v1/events',
+    command(deps, 'POST /v1/events', async (req): Promise<CommandResponse> => {
+      requireContentType(req, EVENT_CONTENT_TYPES);
+      const valid = validateEvent(req.body);
+      const [result] = await ingestEvents(deps, [valid], project);
+      const { code, body } = result as { code: 200 | 202; body: EventAnswer };
+      return { status: code, body, headers: { Location: body.links.self } };
+    }),
+  );
+
+  /** Accept up to 500 CloudEvents: one result per event, in order; valid ones are stored together. */
+  router.post(
+    '/v1/events/batch',
+    command(deps, 'POST /v1/events/batch', async (req): Promise<CommandResponse> => {
+      requireContentType(req, BATCH_CONTENT_TYPES);
+      if (!Array.isArray(req.body)) {
+        throw validationProblem([{ path: '(body)', message: 'expected a JSON array of CloudEvents' }]);
+      }
+      const body = req.body as unknown[];
+      if (body.length === 0 || body.length > MAX_BATCH) {
+        throw validationProblem([
+          { path: '(body)', message: `expected 1 to ${MAX_BATCH} events, got ${body.length}` },
+        ]);
+      }
+      const checked = body.map((item, index): { valid: ValidEvent } | { problem: Problem } => {
+        try {
+          return { valid: validateEvent(item, `[${index}]`) };
+        } catch (err) {
+          if (err instanceof Problem) return { problem: err };
+          throw err;
+        }
+      });
+      const valids = checked.flatMap((c) => ('valid' in c ? [c.valid] : []));
+      const ingested = await ingestEvents(deps, valids, project);
+      let next = 0;
+      const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+      const results = checked.map((c, index) => {
+        if ('problem' in c) {
+          counts.rejected++;
+          return { index, status: c.problem.status, problem: c.problem.toJSON() };
+        }
+        const r = ingested[next++] as { code: number; body: EventAnswer };
+        counts[r.body.status]++;
+        return { index, status: r.code, result: r.body };
+      });
+      return { status: 200, body: { ...counts, results } };
+    }),
+  );
+
+  /** The audit log: stored events, oldest first, filtered, cursor-paginated. */
+  router.get('/v1/events', async (req, res) => {
+    const q = parse(eventListQuerySchema, req.query);
+    const rows = await selectEvents(
+      deps,
+      eventFilters({ ...q, after: decodeCursor(q.cursor, 'cursor') }),
+      q.limit + 1,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({
+      items: page.map((r) => eventView(deps, r.event, r.route)),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.event.seq) : null,
+    });
   });
+
+  /** Re-drive stored events (by time range and/or type) into their workflows. */
+  router.post(
+    '/v1/events/replay',
+    command(deps, 'POST /v1/events/replay', async (req): Promise<CommandResponse> => {
+      requireContentType(req, ['application/json']);
+      const request = parse(replayRequestSchema, req.body);
+      return { status: 200, body: await replayEvents(deps, request, project) };
+    }),
+  );
 
   /** One stored event with its routing status. */
   router.get('/v1/events/:id', async (req, res) => {
     const source = typeof req.query.source === 'string' ? req.query.source : undefined;
     if (!source) throw validationProblem([{ path: 'source', message: 'query parameter source is required' }]);
-    const row = await loadEvent(deps, source, req.params.id);
-    if (!row)
+    const found = (await loadEvents(deps, [{ source, id: req.params.id }])).values().next().value;
+    if (!found)
       throw new Problem(404, 'not-found', 'Event not found', `No event ${req.params.id} from ${source}.`);
-    const { status: _answerStatus, ...a } = answer(deps, row.event, row.route, 'accepted');
-    res.json({
-      ...a,
-      type: row.event.type,
-      typeVersion: row.event.typeVersion,
-      subject: row.event.subject,
-      time: row.event.time?.toISOString() ?? null,
-      receivedAt: row.event.receivedAt.toISOString(),
-      correlationId: row.event.correlationId,
-      data: row.event.data,
-      routing: { ...a.routing, attempts: row.route.attempts, lastError: row.route.lastError },
-    });
+    res.json(eventView(deps, found.event, found.route));
   });
 
   return router;

@@ -25,7 +25,11 @@ export interface RoutePlan {
   deliver(client: Client, taskQueue: string): Promise<{ runId: string }>;
 }
 
-const routePlanners: Record<EventType, (event: StoredEvent) => RoutePlan> = {
+/**
+ * The workflow each event type goes to. A type without a planner is stored (and projected, for
+ * master data) but not routed yet; a replay routes it once a workflow consumes it.
+ */
+const routePlanners: Partial<Record<EventType, (event: StoredEvent) => RoutePlan>> = {
   'inventory.stock_adjusted': (event) => {
     const data = event.data as StockAdjustedV1;
     const workflowId = inventoryWorkflowId(data.sku);
@@ -61,22 +65,28 @@ export async function sendStockChange(
   return handle.signaledRunId;
 }
 
-export function planRoute(event: StoredEvent): RoutePlan {
+/** The route of an event, or null when no workflow consumes its type. */
+export function planRoute(event: StoredEvent): RoutePlan | null {
   const planner = routePlanners[event.type as EventType];
-  if (!planner) throw new Error(`no route for event type ${event.type}`);
-  return planner(event);
+  return planner ? planner(event) : null;
 }
+
+/** Event types a workflow consumes. */
+export const routedEventTypes = (): string[] => Object.keys(routePlanners);
 
 export type RoutingResult =
   | { status: 'delivered'; workflowId: string; runId: string }
   | { status: 'pending'; workflowId: string; runId: null; error?: string };
 
-/** Delivers one stored event and records the outcome on its route row. */
+/**
+ * Delivers one stored event and records the outcome on its route row. The workflow ignores a
+ * change it already received, so a delivery repeated after a lost acknowledgement is harmless.
+ */
 export async function deliverRoute(
   db: Db,
   temporal: TemporalHandle,
   event: StoredEvent,
-  plan: RoutePlan = planRoute(event),
+  plan: RoutePlan,
 ): Promise<RoutingResult> {
   const { client, taskQueue } = temporal;
   const where = and(
@@ -102,6 +112,44 @@ export async function deliverRoute(
     return { status: 'pending', workflowId: plan.workflowId, runId: null, error: message };
   }
 }
+
+export interface PlannedEvent {
+  event: StoredEvent;
+  plan: RoutePlan;
+}
+
+/**
+ * Delivers events in the order given, per workflow: after a failure the rest for that workflow
+ * stay pending for the relay, so they never overtake it. Different workflows go in parallel.
+ */
+export async function deliverInOrder(
+  db: Db,
+  temporal: TemporalHandle,
+  planned: PlannedEvent[],
+  concurrency = 16,
+): Promise<Map<string, RoutingResult>> {
+  const byWorkflow = new Map<string, PlannedEvent[]>();
+  for (const p of planned) {
+    const list = byWorkflow.get(p.plan.workflowId) ?? [];
+    list.push(p);
+    byWorkflow.set(p.plan.workflowId, list);
+  }
+  const results = new Map<string, RoutingResult>();
+  const queues = [...byWorkflow.values()];
+  const lane = async () => {
+    for (let queue = queues.shift(); queue; queue = queues.shift()) {
+      for (const { event, plan } of queue) {
+        const result = await deliverRoute(db, temporal, event, plan);
+        results.set(eventKey(event), result);
+        if (result.status !== 'delivered') break;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, lane));
+  return results;
+}
+
+export const eventKey = (e: { source: string; id: string }): string => `${e.source}\u0000${e.id}`;
 
 /**
  * Routes events still pending (accepted while Temporal was unreachable, or whose first delivery
@@ -146,7 +194,10 @@ async function relayBatch(
   let failed = 0;
   for (const { event, workflowId } of rows) {
     if (blocked.has(workflowId)) continue;
-    const result = await deliverRoute(db, temporal, toStored(event));
+    const stored = toStored(event);
+    const plan = planRoute(stored);
+    if (!plan) continue;
+    const result = await deliverRoute(db, temporal, stored, plan);
     if (result.status === 'delivered') delivered++;
     else {
       failed++;

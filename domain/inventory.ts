@@ -33,6 +33,8 @@ export interface InventoryItemInput {
   appliedBefore?: number;
   /** Stock on hand after the last applied change, carried across continue-as-new. */
   onHand?: number | null;
+  /** Keys of the most recently received changes, so a change delivered twice applies once. */
+  recentCauses?: string[];
   /** Continue-as-new after this many changes in one run. */
   maxChangesPerRun?: number;
 }
@@ -42,7 +44,13 @@ export interface InventoryItemState {
   onHand: number | null;
   applied: number;
   pending: number;
+  /** Changes received a second time and ignored, in this run. */
+  duplicatesIgnored: number;
 }
+
+/** The dedupe key of a stock change: its causing event. */
+export const stockChangeCauseKey = (change: StockChange): string =>
+  `${change.cause.source}/${change.cause.id}`;
 
 /** A stock change for the SKU (signal-with-start from the router). */
 export const stockChangedSignal = defineSignal<[StockChange]>('stockChanged');

@@ -15,6 +15,7 @@ import {
 import type { createActivities } from '../activities';
 import {
   inventoryStateQuery,
+  stockChangeCauseKey,
   stockChangedSignal,
   type InventoryItemInput,
   type StockChange,
@@ -24,6 +25,8 @@ import { ACTIVITY_PRESETS } from './presets';
 const { applyStockChange } = proxyActivities<ReturnType<typeof createActivities>>(ACTIVITY_PRESETS.short);
 
 export const DEFAULT_MAX_CHANGES_PER_RUN = 500;
+/** How many recent change keys the workflow remembers to ignore a re-delivered change. */
+export const RECENT_CAUSES_KEPT = 2000;
 
 /** The SKU's inventory workflow (id: inventoryWorkflowId(sku)). */
 export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<void> {
@@ -31,8 +34,22 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
   const maxChanges = input.maxChangesPerRun ?? DEFAULT_MAX_CHANGES_PER_RUN;
   let appliedInRun = 0;
   let onHand: number | null = input.onHand ?? null;
+  let duplicatesIgnored = 0;
+  // insertion-ordered, so the oldest keys are dropped first
+  const recentCauses = new Set<string>(input.recentCauses ?? []);
 
   setHandler(stockChangedSignal, (change) => {
+    const key = stockChangeCauseKey(change);
+    if (recentCauses.has(key)) {
+      // a route retried after a lost acknowledgement: the first delivery counts
+      duplicatesIgnored++;
+      log.info('duplicate stock change ignored', { sku: input.sku, eventId: change.cause.id });
+      return;
+    }
+    recentCauses.add(key);
+    if (recentCauses.size > RECENT_CAUSES_KEPT) {
+      recentCauses.delete(recentCauses.values().next().value as string);
+    }
     pending.push(change);
   });
   setHandler(inventoryStateQuery, () => ({
@@ -40,6 +57,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
     onHand,
     applied: (input.appliedBefore ?? 0) + appliedInRun,
     pending: pending.length,
+    duplicatesIgnored,
   }));
 
   for (;;) {
@@ -65,6 +83,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
         pending,
         appliedBefore: (input.appliedBefore ?? 0) + appliedInRun,
         onHand,
+        recentCauses: [...recentCauses],
         maxChangesPerRun: input.maxChangesPerRun,
       });
     }

@@ -71,7 +71,7 @@ describe('inventoryItemWorkflow', () => {
       const firstRunId = handle.firstExecutionRunId;
       await signalAll(taskQueue, { sku, maxChangesPerRun: 3 }, changes);
       const state = await waitForApplied(client, workflowId, 11);
-      expect(state).toEqual({ sku, onHand: 66, applied: 11, pending: 0 });
+      expect(state).toEqual({ sku, onHand: 66, applied: 11, pending: 0, duplicatesIgnored: 0 });
       const first = await client.workflow.getHandle(workflowId, firstRunId).describe();
       expect(first.status.name).toBe('CONTINUED_AS_NEW');
       const latest = await client.workflow.getHandle(workflowId).describe();
@@ -99,5 +99,28 @@ describe('inventoryItemWorkflow', () => {
     });
     expect(seen).toEqual(['e0', 'e1']);
     expect(applyStockChange).toHaveBeenCalledTimes(4);
+  });
+
+  it('ignores a change delivered twice, also when the first delivery was in an earlier run', async () => {
+    const sku = uniqueKey('U');
+    const workflowId = `sku-${sku}`;
+    const seen: string[] = [];
+    const applyStockChange = jest.fn(async (c: StockChange): Promise<StockChangeOutcome> => {
+      seen.push(c.cause.id);
+      return { status: 'applied', onHand: seen.length };
+    });
+    const input: InventoryItemInput = { sku, maxChangesPerRun: 2 };
+    const [a, b, c] = [change(sku, 0, 1), change(sku, 1, 1), change(sku, 2, 1)];
+    await withWorker({ applyStockChange }, async (taskQueue) => {
+      await signalAll(taskQueue, input, [a, a, b]);
+      // a and b fill the first run, which continues as new; c and the repeats land in the second
+      await waitForApplied(client, workflowId, 2);
+      await signalAll(taskQueue, input, [b, c, a]);
+      const state = await waitForApplied(client, workflowId, 3);
+      // the counter is per run: one repeat in the first, two in the second
+      expect(state).toMatchObject({ applied: 3, pending: 0, duplicatesIgnored: 2 });
+      await client.workflow.getHandle(workflowId).terminate('test done');
+    });
+    expect(seen).toEqual(['e0', 'e1', 'e2']);
   });
 });

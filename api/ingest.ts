@@ -1,0 +1,254 @@
+/**
+ * The path of an event into the system: validate, store once, route. Used by the single and the
+ * batch endpoint alike; a batch is stored in one transaction.
+ */
+import { and, eq, inArray, lt, or } from 'drizzle-orm';
+import { cloudEventEnvelopeSchema, type CloudEventEnvelope } from '../domain/events/envelope';
+import { lookupEventSchema } from '../domain/events/catalogue';
+import { executionUiLink } from '../lib/temporal';
+import { eventRoutes, events, type EventRouteRow, type EventRow, type NewEventRow } from '../db/schema';
+import type { Tx } from '../db/client';
+import { Problem, validationProblem, zodFieldErrors } from './problem';
+import { deliverInOrder, eventKey, planRoute, type PlannedEvent, toStored, type RoutePlan } from './routing';
+import type { AppDeps } from './app';
+
+export type RoutingStatus = EventRouteRow['status'] | 'none';
+
+export interface EventAnswer {
+  eventId: string;
+  source: string;
+  status: 'accepted' | 'duplicate';
+  /** `none`: no workflow consumes this event type (it is stored, and projected if master data). */
+  routing: { status: RoutingStatus; workflowId: string | null; runId: string | null };
+  links: { self: string; temporalUi: string | null };
+}
+
+export interface ValidEvent {
+  envelope: CloudEventEnvelope;
+  version: number;
+  data: unknown;
+}
+
+export interface IngestResult {
+  code: 200 | 202;
+  body: EventAnswer;
+}
+
+/**
+ * Applies an event's effect on read models inside the storing transaction (master data upserts).
+ * Must be idempotent and order-safe: replays call it again with the same row.
+ */
+export type Projector = (tx: Tx, event: EventRow) => Promise<void>;
+
+/** Envelope, then type and version, then data: every failing field is reported at once. */
+export function validateEvent(body: unknown, pathPrefix = ''): ValidEvent {
+  const envelope = cloudEventEnvelopeSchema.safeParse(body);
+  if (!envelope.success) throw validationProblem(zodFieldErrors(envelope.error, pathPrefix));
+  const lookup = lookupEventSchema(envelope.data.type, envelope.data.dataschema);
+  if (!lookup.ok) {
+    const what =
+      lookup.reason === 'unknown-type'
+        ? `Unknown event type '${envelope.data.type}'.`
+        : `Unknown version of '${envelope.data.type}' (dataschema ${envelope.data.dataschema}).`;
+    const field = lookup.reason === 'unknown-type' ? 'type' : 'dataschema';
+    throw new Problem(422, 'unknown-event-type', 'Unknown event type or version', what, [
+      { path: pathPrefix ? `${pathPrefix}.${field}` : field, message: what },
+    ]);
+  }
+  const data = lookup.schema.safeParse(envelope.data.data);
+  if (!data.success)
+    throw validationProblem(zodFieldErrors(data.error, pathPrefix ? `${pathPrefix}.data` : 'data'));
+  return { envelope: envelope.data, version: lookup.version, data: data.data };
+}
+
+export const eventSelfLink = (e: { source: string; id: string }): string =>
+  `/v1/events/${encodeURIComponent(e.id)}?source=${encodeURIComponent(e.source)}`;
+
+export function eventAnswer(
+  deps: AppDeps,
+  event: EventRow,
+  route: EventRouteRow | null,
+  status: EventAnswer['status'],
+): EventAnswer {
+  const { namespace, uiUrl } = deps.temporal;
+  return {
+    eventId: event.id,
+    source: event.source,
+    status,
+    routing: route
+      ? { status: route.status, workflowId: route.workflowId, runId: route.runId }
+      : { status: 'none', workflowId: null, runId: null },
+    links: {
+      self: eventSelfLink(event),
+      temporalUi: route ? executionUiLink(uiUrl, namespace, route.workflowId, route.runId) : null,
+    },
+  };
+}
+
+/** Stored events with their routes, by (source, id). */
+export async function loadEvents(
+  deps: AppDeps,
+  keys: { source: string; id: string }[],
+): Promise<Map<string, { event: EventRow; route: EventRouteRow | null }>> {
+  const found = new Map<string, { event: EventRow; route: EventRouteRow | null }>();
+  if (keys.length === 0) return found;
+  const rows = await deps.db
+    .select({ event: events, route: eventRoutes })
+    .from(events)
+    .leftJoin(
+      eventRoutes,
+      and(eq(eventRoutes.eventSource, events.source), eq(eventRoutes.eventId, events.id)),
+    )
+    .where(or(...keys.map((k) => and(eq(events.source, k.source), eq(events.id, k.id)))));
+  for (const row of rows) found.set(eventKey(row.event), row);
+  return found;
+}
+
+function toRow(valid: ValidEvent): NewEventRow {
+  const { envelope } = valid;
+  return {
+    source: envelope.source,
+    id: envelope.id,
+    type: envelope.type,
+    typeVersion: valid.version,
+    specVersion: envelope.specversion,
+    subject: envelope.subject ?? null,
+    time: envelope.time ? new Date(envelope.time) : null,
+    dataSchema: envelope.dataschema ?? null,
+    data: valid.data,
+    // the business flow: the producer's when given, else this event starts one
+    correlationId: envelope.correlationid ?? envelope.id,
+  };
+}
+
+/**
+ * Stores new events and their pending routes in one transaction (so a 202 means durable), then
+ * delivers them, in order per workflow. An event seen before (same source and id, earlier or in the
+ * same batch) writes nothing and answers the first result with status `duplicate`.
+ */
+export async function ingestEvents(
+  deps: AppDeps,
+  valids: ValidEvent[],
+  project?: Projector,
+): Promise<IngestResult[]> {
+  const firstIndex = new Map<string, number>();
+  const unique: NewEventRow[] = [];
+  for (const v of valids) {
+    const key = eventKey(v.envelope);
+    if (firstIndex.has(key)) continue;
+    firstIndex.set(key, unique.length);
+    unique.push(toRow(v));
+  }
+
+  const stored = await deps.db.transaction(async (tx) => {
+    const inserted = unique.length
+      ? await tx.insert(events).values(unique).onConflictDoNothing().returning()
+      : [];
+    inserted.sort((a, b) => a.seq - b.seq);
+    const planned: (PlannedEvent & { row: EventRow })[] = [];
+    for (const row of inserted) {
+      const event = toStored(row);
+      const plan = planRoute(event);
+      if (plan) planned.push({ event, plan, row });
+      if (project) await project(tx, row);
+    }
+    const routes = planned.length
+      ? await tx
+          .insert(eventRoutes)
+          .values(
+            planned.map(({ row, plan }) => ({
+              eventSource: row.source,
+              eventId: row.id,
+              eventSeq: row.seq,
+              workflowId: plan.workflowId,
+            })),
+          )
+          .returning()
+      : [];
+    const blocked = await workflowsWithEarlierPending(tx, planned);
+    return { inserted, planned, routes, blocked };
+  });
+
+  const routeByKey = new Map(
+    stored.routes.map((r) => [eventKey({ source: r.eventSource, id: r.eventId }), r]),
+  );
+  const deliverable = stored.planned.filter((p) => !stored.blocked.has(p.plan.workflowId));
+  const outcomes = await deliverInOrder(deps.db, deps.temporal, deliverable);
+  for (const [key, outcome] of outcomes) {
+    const route = routeByKey.get(key);
+    if (!route) continue;
+    if (outcome.status === 'delivered') {
+      routeByKey.set(key, { ...route, status: 'delivered', runId: outcome.runId });
+    } else {
+      deps.logger.warn(
+        { eventId: route.eventId, source: route.eventSource, err: outcome.error },
+        'routing deferred',
+      );
+    }
+  }
+
+  const fresh = new Map(stored.inserted.map((row) => [eventKey(row), row]));
+  const missing = unique.filter((row) => !fresh.has(eventKey(row)));
+  const earlier = await loadEvents(deps, missing);
+
+  const answers = new Map<string, IngestResult>();
+  for (const row of stored.inserted) {
+    const key = eventKey(row);
+    const route = routeByKey.get(key) ?? null;
+    const body = eventAnswer(deps, row, route, 'accepted');
+    deps.logger.info(
+      {
+        eventId: row.id,
+        source: row.source,
+        type: row.type,
+        correlationId: row.correlationId,
+        workflowId: body.routing.workflowId,
+        routing: body.routing.status,
+      },
+      'event accepted',
+    );
+    answers.set(key, { code: 202, body });
+  }
+  for (const row of missing) {
+    const key = eventKey(row);
+    const first = earlier.get(key);
+    if (!first) throw new Error(`event ${row.source}/${row.id} conflicted but was not found`);
+    answers.set(key, { code: 200, body: eventAnswer(deps, first.event, first.route, 'duplicate') });
+  }
+
+  const seen = new Set<string>();
+  return valids.map((v) => {
+    const key = eventKey(v.envelope);
+    const result = answers.get(key) as IngestResult;
+    if (seen.has(key)) return { code: 200, body: { ...result.body, status: 'duplicate' } };
+    seen.add(key);
+    return result;
+  });
+}
+
+/** Workflows that still have an older event waiting: new events for them wait behind it. */
+async function workflowsWithEarlierPending(
+  tx: Tx,
+  planned: { plan: RoutePlan; row: EventRow }[],
+): Promise<Set<string>> {
+  const firstSeq = new Map<string, number>();
+  for (const { plan, row } of planned) {
+    if (!firstSeq.has(plan.workflowId)) firstSeq.set(plan.workflowId, row.seq);
+  }
+  if (firstSeq.size === 0) return new Set();
+  const rows = await tx
+    .selectDistinct({ workflowId: eventRoutes.workflowId })
+    .from(eventRoutes)
+    .where(
+      and(
+        eq(eventRoutes.status, 'pending'),
+        inArray(eventRoutes.workflowId, [...firstSeq.keys()]),
+        or(
+          ...[...firstSeq].map(([workflowId, seq]) =>
+            and(eq(eventRoutes.workflowId, workflowId), lt(eventRoutes.eventSeq, seq)),
+          ),
+        ),
+      ),
+    );
+  return new Set(rows.map((r) => r.workflowId));
+}
