@@ -5,6 +5,7 @@ import { connectTemporal, temporalAddress } from '../lib/temporal';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import { relayPendingRoutes } from './routing';
+import { purgeExpiredIdempotencyKeys } from './idempotency';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -23,7 +24,13 @@ async function main(): Promise<void> {
     uiUrl: temporalUiUrl(config),
     rpcTimeoutMs: config.ROUTE_DELIVERY_TIMEOUT_MS,
   });
-  const app = createApp({ db: database.db, temporal, logger, bodyLimitBytes: config.API_BODY_LIMIT_BYTES });
+  const app = createApp({
+    db: database.db,
+    temporal,
+    logger,
+    bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
+    idempotencyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
+  });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
   });
@@ -50,9 +57,19 @@ async function main(): Promise<void> {
       });
   }, config.ROUTE_RELAY_INTERVAL_MS);
 
+  const purge = setInterval(() => {
+    purgeExpiredIdempotencyKeys(database.db)
+      .then((n) => {
+        if (n) logger.info({ deleted: n }, 'expired idempotency keys deleted');
+      })
+      .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'idempotency purge failed'));
+  }, 600_000);
+  purge.unref();
+
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api stopping');
     clearInterval(relay);
+    clearInterval(purge);
     server.close(() => {
       void Promise.allSettled([database.close(), temporal.connection.close()]).then(() => process.exit(0));
     });

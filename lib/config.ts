@@ -58,6 +58,8 @@ export const configSchema = z.object({
   ROUTE_RELAY_INTERVAL_MS: positiveInt.default(2000),
   /** Deadline for delivering one event to Temporal; past it the event stays pending for the relay. */
   ROUTE_DELIVERY_TIMEOUT_MS: positiveInt.default(3000),
+  /** How long an Idempotency-Key of a command is remembered, in hours. */
+  IDEMPOTENCY_KEY_TTL_HOURS: positiveInt.max(24 * 365).default(24),
 
   /** Search path for the `temporal` binary (the process's PATH). */
   PATH: z.string().default(''),
