@@ -1,6 +1,8 @@
-/** Stock levels and the append-only stock movement ledger. */
+/** Stock levels, the append-only stock movement ledger and the stock reserved for orders. */
 import { sql } from 'drizzle-orm';
 import { bigserial, check, index, integer, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { causationColumns, causationPairCheck, createdAt, sqlList, updatedAt } from './columns';
+import { salesOrders } from './sales';
 
 /** Current stock per SKU; never negative. */
 export const stockLevels = pgTable(
@@ -42,3 +44,34 @@ export const stockMovements = pgTable(
   ],
 );
 export type StockMovementRow = typeof stockMovements.$inferSelect;
+
+export const RESERVATION_STATUSES = ['reserved', 'released', 'shipped'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+/** Stock held for an order line: one row per (order, SKU), released or shipped in place. */
+export const reservations = pgTable(
+  'reservations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => salesOrders.orderId),
+    sku: text('sku')
+      .notNull()
+      .references(() => stockLevels.sku),
+    quantity: integer('quantity').notNull(),
+    status: text('status', { enum: RESERVATION_STATUSES }).notNull().default('reserved'),
+    ...causationColumns({ required: false }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('reservations_order_sku_unique').on(t.orderId, t.sku),
+    check('reservations_quantity_positive', sql`${t.quantity} > 0`),
+    check('reservations_status_check', sql`${t.status} in (${sqlList(RESERVATION_STATUSES)})`),
+    causationPairCheck('reservations', t.causationSource, t.causationId),
+    index('reservations_sku_idx').on(t.sku, t.status),
+  ],
+);
+export type ReservationRow = typeof reservations.$inferSelect;
+export type NewReservationRow = typeof reservations.$inferInsert;

@@ -119,11 +119,19 @@ export async function waitForApplied(client: TemporalClient, workflowId: string,
   });
 }
 
+export interface TestEvent {
+  id: string;
+  source: string;
+  type: string;
+  data: Record<string, unknown>;
+  [attribute: string]: unknown;
+}
+
 /** A valid inventory.stock_adjusted CloudEvent; fields may be overridden. */
 export function stockAdjusted(
   data: Record<string, unknown>,
   envelope: Record<string, unknown> = {},
-): Record<string, unknown> {
+): TestEvent {
   return {
     specversion: '1.0',
     id: `evt-${randomUUID()}`,

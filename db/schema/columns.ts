@@ -1,0 +1,39 @@
+/** Column and constraint builders shared by the domain tables, so every table spells them the same. */
+import { sql } from 'drizzle-orm';
+import { bigint, char, check, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+
+/** An amount in integer minor units of the row's `currency`. */
+export const money = (name: string) => bigint(name, { mode: 'number' });
+
+/** ISO 4217 code, upper case; pair with {@link currencyCheck}. */
+export const currency = () => char('currency', { length: 3 }).notNull();
+
+export const currencyCheck = (table: string, column: AnyPgColumn) =>
+  check(`${table}_currency_check`, sql`${column} ~ '^[A-Z]{3}$'`);
+
+/**
+ * The event that caused the row (`causation_source`, `causation_id`; nullable where a schedule or
+ * an operator can cause the row) and the correlation id of the whole flow.
+ */
+export const causationColumns = (opts: { required: boolean }) =>
+  opts.required
+    ? {
+        causationSource: text('causation_source').notNull(),
+        causationId: text('causation_id').notNull(),
+        correlationId: text('correlation_id').notNull(),
+      }
+    : {
+        causationSource: text('causation_source'),
+        causationId: text('causation_id'),
+        correlationId: text('correlation_id').notNull(),
+      };
+
+/** A nullable causation names both its source and its id, or neither. */
+export const causationPairCheck = (table: string, source: AnyPgColumn, id: AnyPgColumn) =>
+  check(`${table}_causation_pair`, sql`(${source} is null) = (${id} is null)`);
+
+export const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+export const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** `a, b, c` as SQL string literals, for `status in (...)` checks built from the status constants. */
+export const sqlList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
