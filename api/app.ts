@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger';
 import type { TemporalHandle } from '../lib/temporal';
 import { BATCH_CONTENT_TYPES, EVENT_CONTENT_TYPES, eventsRouter } from './events';
 import { inventoryRouter } from './inventory';
+import { masterDataRouter } from './masterdata';
 import { buildOpenApiDocument } from './openapi';
 import { errorHandler, notFoundHandler } from './problem';
 
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(eventsRouter(deps));
   app.use(inventoryRouter(deps));
+  app.use(masterDataRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

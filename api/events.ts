@@ -1,10 +1,10 @@
 /** The event endpoints: ingest one or a batch, read the audit log, and replay stored events. */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { eventCatalogue } from '../domain/events/catalogue';
 import { eventRoutes, events, ROUTE_STATUSES, type EventRouteRow, type EventRow } from '../db/schema';
-import { Problem, validationProblem, zodFieldErrors } from './problem';
+import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
 import { command, type CommandResponse } from './idempotency';
 import {
   eventAnswer,
@@ -12,11 +12,11 @@ import {
   loadEvents,
   validateEvent,
   type EventAnswer,
-  type Projector,
   type ValidEvent,
 } from './ingest';
 import { deliverInOrder, eventKey, planRoute, toStored, type PlannedEvent } from './routing';
 import type { AppDeps } from './app';
+import { projectEvent } from '../db/queries/masterdata';
 
 export const EVENT_CONTENT_TYPES = ['application/json', 'application/cloudevents+json'];
 export const BATCH_CONTENT_TYPES = ['application/json', 'application/cloudevents-batch+json'];
@@ -68,8 +68,9 @@ export interface ReplayAnswer {
   matched: number;
   redriven: number;
   failed: number;
-  /** Events of types no workflow consumes; master data among them is re-projected. */
+  /** Events of types no workflow consumes (yet). */
   notRouted: number;
+  /** Master data events applied again (a no-op where a newer upsert already holds). */
   projected: number;
   dryRun: boolean;
   nextCursor: string | null;
@@ -88,17 +89,6 @@ function decodeCursor(cursor: string | undefined, path: string): number {
     // fall through to the problem below
   }
   throw validationProblem([{ path, message: 'not a cursor this API returned' }]);
-}
-
-function requireContentType(req: Request, types: string[]): void {
-  if (!req.is(types)) {
-    throw new Problem(
-      415,
-      'unsupported-media-type',
-      'Unsupported media type',
-      `Send ${types.join(' or ')}; got ${req.get('content-type') ?? 'no Content-Type'}.`,
-    );
-  }
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, prefix = ''): z.infer<T> {
@@ -174,7 +164,6 @@ async function selectEvents(deps: AppDeps, where: SQL[], limit: number) {
 export async function replayEvents(
   deps: AppDeps,
   request: z.infer<typeof replayRequestSchema>,
-  project?: Projector,
 ): Promise<ReplayAnswer> {
   const rows = await selectEvents(
     deps,
@@ -205,12 +194,9 @@ export async function replayEvents(
   };
   if (request.dryRun) return answer;
 
-  if (project) {
-    await deps.db.transaction(async (tx) => {
-      for (const { event } of page) await project(tx, event);
-    });
-    answer.projected = page.length;
-  }
+  await deps.db.transaction(async (tx) => {
+    for (const { event } of page) if (await projectEvent(tx, event)) answer.projected++;
+  });
   // events stored before a workflow consumed their type get their route now
   const plans = new Map(planned.map((p) => [eventKey(p.event), p.plan]));
   const withoutRoute = page.filter((r) => r.route === null && plans.has(eventKey(r.event)));
@@ -236,7 +222,7 @@ export async function replayEvents(
   return answer;
 }
 
-export function eventsRouter(deps: AppDeps, project?: Projector): Router {
+export function eventsRouter(deps: AppDeps): Router {
   const router = Router();
 
   /** Accept one CloudEvent: 202 stored (and routed or pending), 200 duplicate. */
@@ -245,7 +231,7 @@ export function eventsRouter(deps: AppDeps, project?: Projector): Router {
     command(deps, 'POST /v1/events', async (req): Promise<CommandResponse> => {
       requireContentType(req, EVENT_CONTENT_TYPES);
       const valid = validateEvent(req.body);
-      const [result] = await ingestEvents(deps, [valid], project);
+      const [result] = await ingestEvents(deps, [valid]);
       const { code, body } = result as { code: 200 | 202; body: EventAnswer };
       return { status: code, body, headers: { Location: body.links.self } };
     }),
@@ -274,7 +260,7 @@ export function eventsRouter(deps: AppDeps, project?: Projector): Router {
         }
       });
       const valids = checked.flatMap((c) => ('valid' in c ? [c.valid] : []));
-      const ingested = await ingestEvents(deps, valids, project);
+      const ingested = await ingestEvents(deps, valids);
       let next = 0;
       const counts = { accepted: 0, duplicate: 0, rejected: 0 };
       const results = checked.map((c, index) => {
@@ -312,7 +298,7 @@ export function eventsRouter(deps: AppDeps, project?: Projector): Router {
     command(deps, 'POST /v1/events/replay', async (req): Promise<CommandResponse> => {
       requireContentType(req, ['application/json']);
       const request = parse(replayRequestSchema, req.body);
-      return { status: 200, body: await replayEvents(deps, request, project) };
+      return { status: 200, body: await replayEvents(deps, request) };
     }),
   );
 

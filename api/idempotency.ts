@@ -35,9 +35,10 @@ function send(res: Response, response: CommandResponse, replayed: boolean): void
   }
 }
 
-function requestHash(req: Request): string {
+/** What "the same request" means: method, path with query, and body. */
+export function requestHash(method: string, url: string, body: unknown): string {
   return createHash('sha256')
-    .update(JSON.stringify([req.method, req.originalUrl, req.body ?? null]))
+    .update(JSON.stringify([method, url, body ?? null]))
     .digest('hex');
 }
 
@@ -89,7 +90,7 @@ export function command(deps: AppDeps, scope: string, handler: CommandHandler): 
         },
       ]);
     }
-    const hash = requestHash(req);
+    const hash = requestHash(req.method, req.originalUrl, req.body);
     const owned = await claim(deps.db, scope, key, hash, ttlMs);
     if (!owned) {
       const [existing] = await deps.db

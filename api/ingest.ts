@@ -8,6 +8,7 @@ import { lookupEventSchema } from '../domain/events/catalogue';
 import { executionUiLink } from '../lib/temporal';
 import { eventRoutes, events, type EventRouteRow, type EventRow, type NewEventRow } from '../db/schema';
 import type { Tx } from '../db/client';
+import { projectEvent } from '../db/queries/masterdata';
 import { Problem, validationProblem, zodFieldErrors } from './problem';
 import { deliverInOrder, eventKey, planRoute, type PlannedEvent, toStored, type RoutePlan } from './routing';
 import type { AppDeps } from './app';
@@ -33,12 +34,6 @@ export interface IngestResult {
   code: 200 | 202;
   body: EventAnswer;
 }
-
-/**
- * Applies an event's effect on read models inside the storing transaction (master data upserts).
- * Must be idempotent and order-safe: replays call it again with the same row.
- */
-export type Projector = (tx: Tx, event: EventRow) => Promise<void>;
 
 /** Envelope, then type and version, then data: every failing field is reported at once. */
 export function validateEvent(body: unknown, pathPrefix = ''): ValidEvent {
@@ -122,15 +117,11 @@ function toRow(valid: ValidEvent): NewEventRow {
 }
 
 /**
- * Stores new events and their pending routes in one transaction (so a 202 means durable), then
+ * Stores new events, their master data changes and their pending routes in one transaction (so a 202 means durable), then
  * delivers them, in order per workflow. An event seen before (same source and id, earlier or in the
  * same batch) writes nothing and answers the first result with status `duplicate`.
  */
-export async function ingestEvents(
-  deps: AppDeps,
-  valids: ValidEvent[],
-  project?: Projector,
-): Promise<IngestResult[]> {
+export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise<IngestResult[]> {
   const firstIndex = new Map<string, number>();
   const unique: NewEventRow[] = [];
   for (const v of valids) {
@@ -150,7 +141,8 @@ export async function ingestEvents(
       const event = toStored(row);
       const plan = planRoute(event);
       if (plan) planned.push({ event, plan, row });
-      if (project) await project(tx, row);
+      // master data changes commit with their event, so a 202 for them means applied
+      await projectEvent(tx, row);
     }
     const routes = planned.length
       ? await tx

@@ -1,5 +1,5 @@
 /** RFC 9457 problem+json answers: one shape for every error the API returns. */
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 
 export interface FieldError {
@@ -48,6 +48,18 @@ export function zodFieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
 
 export function validationProblem(errors: FieldError[], detail = 'The request has invalid fields.'): Problem {
   return new Problem(400, 'validation-error', 'Validation failed', detail, errors);
+}
+
+/** 415 unless the request's Content-Type is one of `types`. */
+export function requireContentType(req: Request, types: string[]): void {
+  if (!req.is(types)) {
+    throw new Problem(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      `Send ${types.join(' or ')}; got ${req.get('content-type') ?? 'no Content-Type'}.`,
+    );
+  }
 }
 
 export function sendProblem(res: Response, problem: Problem): void {

@@ -11,22 +11,19 @@ export const currency = () => char('currency', { length: 3 }).notNull();
 export const currencyCheck = (table: string, column: AnyPgColumn) =>
   check(`${table}_currency_check`, sql`${column} ~ '^[A-Z]{3}$'`);
 
-/**
- * The event that caused the row (`causation_source`, `causation_id`; nullable where a schedule or
- * an operator can cause the row) and the correlation id of the whole flow.
- */
-export const causationColumns = (opts: { required: boolean }) =>
-  opts.required
-    ? {
-        causationSource: text('causation_source').notNull(),
-        causationId: text('causation_id').notNull(),
-        correlationId: text('correlation_id').notNull(),
-      }
-    : {
-        causationSource: text('causation_source'),
-        causationId: text('causation_id'),
-        correlationId: text('correlation_id').notNull(),
-      };
+/** The event that caused the row, and the correlation id of the whole flow; always known. */
+export const causationColumns = () => ({
+  causationSource: text('causation_source').notNull(),
+  causationId: text('causation_id').notNull(),
+  correlationId: text('correlation_id').notNull(),
+});
+
+/** As {@link causationColumns}, for rows a schedule or an operator may cause (no causing event). */
+export const optionalCausationColumns = () => ({
+  causationSource: text('causation_source'),
+  causationId: text('causation_id'),
+  correlationId: text('correlation_id').notNull(),
+});
 
 /** A nullable causation names both its source and its id, or neither. */
 export const causationPairCheck = (table: string, source: AnyPgColumn, id: AnyPgColumn) =>

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigserial, check, foreignKey, index, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
-import { causationColumns, causationPairCheck, createdAt, sqlList, updatedAt } from './columns';
+import { optionalCausationColumns, causationPairCheck, createdAt, sqlList, updatedAt } from './columns';
 import { purchaseOrders } from './procurement';
 import { salesOrders } from './sales';
 
@@ -36,7 +36,7 @@ export const crmTickets = pgTable(
     resolutionDueAt: timestamp('resolution_due_at', { withTimezone: true }).notNull(),
     firstRespondedAt: timestamp('first_responded_at', { withTimezone: true }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -72,7 +72,7 @@ export const crmTasks = pgTable(
     dueAt: timestamp('due_at', { withTimezone: true }),
     assignee: text('assignee'),
     completedAt: timestamp('completed_at', { withTimezone: true }),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -110,7 +110,7 @@ export const crmInteractions = pgTable(
     direction: text('direction', { enum: INTERACTION_DIRECTIONS }).notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     summary: text('summary'),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
   },
   (t) => [
@@ -136,7 +136,7 @@ export const customerContacts = pgTable(
     contactKey: text('contact_key').notNull(),
     kind: text('kind').notNull(),
     contactedAt: timestamp('contacted_at', { withTimezone: true }).notNull(),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
   },
   (t) => [

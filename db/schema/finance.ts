@@ -21,7 +21,7 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import {
-  causationColumns,
+  optionalCausationColumns,
   causationPairCheck,
   createdAt,
   currency,
@@ -61,7 +61,7 @@ export const invoices = pgTable(
     /** 0 none, 1 reminder (+7 d), 2 firm reminder (+14 d), 3 final notice (+30 d). */
     dunningLevel: integer('dunning_level').notNull().default(0),
     lastDunnedAt: timestamp('last_dunned_at', { withTimezone: true }),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -153,7 +153,7 @@ export const payments = pgTable(
     /** Why the payment needs manual review, and the best candidate found, if any. */
     exceptionReason: text('exception_reason'),
     proposedInvoiceNumber: text('proposed_invoice_number'),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -193,7 +193,7 @@ export const paymentAllocations = pgTable(
     matchRule: text('match_rule'),
     reversalReason: text('reversal_reason'),
     reversedAt: timestamp('reversed_at', { withTimezone: true }),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -274,7 +274,7 @@ export const journalEntries = pgTable(
     reversesEntryId: bigint('reverses_entry_id', { mode: 'number' }).references(
       (): AnyPgColumn => journalEntries.id,
     ),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
   },
   (t) => [

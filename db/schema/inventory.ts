@@ -1,7 +1,7 @@
 /** Stock levels, the append-only stock movement ledger and the stock reserved for orders. */
 import { sql } from 'drizzle-orm';
 import { bigserial, check, index, integer, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
-import { causationColumns, causationPairCheck, createdAt, sqlList, updatedAt } from './columns';
+import { optionalCausationColumns, causationPairCheck, createdAt, sqlList, updatedAt } from './columns';
 import { salesOrders } from './sales';
 
 /** Current stock per SKU; never negative. */
@@ -61,7 +61,7 @@ export const reservations = pgTable(
       .references(() => stockLevels.sku),
     quantity: integer('quantity').notNull(),
     status: text('status', { enum: RESERVATION_STATUSES }).notNull().default('reserved'),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -16,7 +16,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { causationColumns, causationPairCheck, createdAt, sqlList, updatedAt } from './columns';
+import { optionalCausationColumns, causationPairCheck, createdAt, sqlList, updatedAt } from './columns';
 
 /**
  * One outgoing event. `id` is the consumer's dedupe key; `seq` orders delivery, per aggregate;
@@ -32,7 +32,7 @@ export const outbox = pgTable(
     type: text('type').notNull(),
     payload: jsonb('payload').notNull(),
     idempotencyKey: text('idempotency_key'),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
   },
   (t) => [

@@ -13,7 +13,7 @@ import {
   unique,
 } from 'drizzle-orm/pg-core';
 import {
-  causationColumns,
+  optionalCausationColumns,
   causationPairCheck,
   createdAt,
   currency,
@@ -49,7 +49,7 @@ export const purchaseOrders = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
     workflowId: text('workflow_id'),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -110,7 +110,7 @@ export const goodsReceipts = pgTable(
     receiptId: text('receipt_id').primaryKey(),
     purchaseOrderId: text('purchase_order_id').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
   },
   (t) => [

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, integer, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
 import {
-  causationColumns,
+  optionalCausationColumns,
   causationPairCheck,
   createdAt,
   currency,
@@ -54,7 +54,7 @@ export const salesOrders = pgTable(
     /** Why the order was cancelled, or why a cancellation was refused. */
     statusReason: text('status_reason'),
     workflowId: text('workflow_id'),
-    ...causationColumns({ required: false }),
+    ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
