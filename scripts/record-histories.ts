@@ -55,6 +55,8 @@ async function inventoryItemScenario(client: Client, taskQueue: string): Promise
     change(3, { delta: -20 }),
     change(4, { quantity: 3 }),
     change(5, { delta: 2 }),
+    // delivered twice, the way a retried route would: the workflow ignores the repeat
+    change(5, { delta: 2 }),
   ];
   const input: InventoryItemInput = { sku, maxChangesPerRun: 3 };
   for (const c of changes) await sendStockChange(client, taskQueue, input, c);
