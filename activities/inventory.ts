@@ -1,4 +1,5 @@
 /** Inventory activities: stock changes applied to Postgres, once per causing event. */
+import { log } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
 import type { StockChange, StockChangeOutcome } from '../domain/inventory';
 import { idempotencyRecords, stockLevels, stockMovements } from '../db/schema';
@@ -16,9 +17,15 @@ export function createInventoryActivities({ db }: ActivityDeps) {
      */
     async applyStockChange(change: StockChange): Promise<StockChangeOutcome> {
       const key = stockChangeKey(change);
-      return db.transaction(async (tx) => {
+      const cause = {
+        sku: change.sku,
+        eventSource: change.cause.source,
+        eventId: change.cause.id,
+        correlationId: change.cause.correlationId,
+      };
+      const result = await db.transaction(async (tx) => {
         const [prior] = await tx.select().from(idempotencyRecords).where(eq(idempotencyRecords.key, key));
-        if (prior) return prior.outcome as StockChangeOutcome;
+        if (prior) return { outcome: prior.outcome as StockChangeOutcome, repeated: true };
 
         await tx.insert(stockLevels).values({ sku: change.sku }).onConflictDoNothing();
         const [level] = await tx
@@ -60,8 +67,13 @@ export function createInventoryActivities({ db }: ActivityDeps) {
           causationSource: change.cause.source,
           causationId: change.cause.id,
         });
-        return outcome;
+        return { outcome, repeated: false };
       });
+      log.info(result.repeated ? 'stock change already applied' : `stock change ${result.outcome.status}`, {
+        ...cause,
+        onHand: result.outcome.onHand,
+      });
+      return result.outcome;
     },
   };
 }
