@@ -99,6 +99,11 @@ describe('POST /v1/events/batch', () => {
       expect(res.body.errors[0].path).toBe('(body)');
     }
     await request(h.app).post('/v1/events/batch').set('Content-Type', 'text/plain').send('[]').expect(415);
+    const tooLarge = await request(h.app)
+      .post('/v1/events/batch')
+      .send([stockAdjusted({ sku: uniqueKey('SKU'), delta: 1, reason: 'x'.repeat(70_000) })])
+      .expect(413);
+    expect(tooLarge.body.type).toBe('/problems/body-too-large');
     expect(await countEvents([one.id as string])).toBe(0);
   });
 });
