@@ -11,6 +11,28 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** The business domains; each has its own task queue. */
+export const DOMAINS = ['sales', 'inventory', 'finance', 'crm'] as const;
+export type Domain = (typeof DOMAINS)[number];
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const domainList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.enum(DOMAINS, { message: `each must be one of ${DOMAINS.join(', ')}` }))
+      .min(1, `name at least one of ${DOMAINS.join(', ')}`),
+  );
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -42,8 +64,15 @@ export const configSchema = z.object({
       .optional(),
   ),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  /** Task queue the worker polls and the API routes to. */
+  /** Prefix of the task queues, one per domain: `<prefix>-sales`, `-inventory`, `-finance`, `-crm`. */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('erp'),
+  /** Connect with TLS (Temporal Cloud, or a server behind TLS). On by default when an API key is set. */
+  TEMPORAL_TLS: z.preprocess((v) => (v === '' ? undefined : v), booleanFlag.optional()),
+  /** Client certificate and key (PEM files) for mTLS, for example a Temporal Cloud namespace certificate. */
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  /** An API key (Temporal Cloud); sent as a bearer token. Never logged. */
+  TEMPORAL_API_KEY: optionalString,
   /** Base URL of the Temporal Web UI, used for links. Defaults to the dev server's UI. */
   TEMPORAL_UI_URL: optionalString.pipe(z.url().optional()),
   /** Ports of the dev server that `npm start` runs when TEMPORAL_ADDRESS is unset. */
@@ -51,6 +80,19 @@ export const configSchema = z.object({
   TEMPORAL_DEV_UI_PORT: port.default(8233),
   /** An existing `temporal` CLI binary to run the dev server with. */
   TEMPORAL_CLI_PATH: optionalString,
+
+  /** Which domains' task queues this worker process serves (comma-separated). */
+  WORKER_DOMAINS: domainList.default([...DOMAINS]),
+  /** Interface and port of the worker's /healthz, /readyz and /metrics. */
+  WORKER_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_HEALTH_PORT: port.default(3001),
+  /** How long a stopping worker lets in-flight activities finish before it exits, in milliseconds. */
+  WORKER_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  /** Workflow executions kept in the worker's cache (lower forces more replays). */
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(1000),
+  /** Activities and workflow tasks one worker runs at once, per task queue. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(100),
 
   /** A prebuilt workflow bundle; when unset the worker bundles workflows/ once at start. */
   WORKFLOW_BUNDLE_PATH: optionalString,
@@ -82,7 +124,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((i) => ({ setting: String(i.path[0] ?? '(root)'), message: i.message })),
     );
   }
-  return parsed.data;
+  const config = parsed.data;
+  const problems: { setting: string; message: string }[] = [];
+  if ((config.TEMPORAL_TLS_CERT_PATH === undefined) !== (config.TEMPORAL_TLS_KEY_PATH === undefined)) {
+    problems.push({
+      setting: config.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH',
+      message: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither',
+    });
+  }
+  if (config.TEMPORAL_TLS === false && (config.TEMPORAL_API_KEY || config.TEMPORAL_TLS_CERT_PATH)) {
+    problems.push({ setting: 'TEMPORAL_TLS', message: 'an API key or client certificate needs TLS' });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
 }
 
 /** For process entry points: the config, or a message naming the bad setting and exit code 1. */
