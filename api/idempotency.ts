@@ -14,7 +14,7 @@ import type { AppDeps } from './app';
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 /** A request still running after this long is taken to have died; its key may be claimed again. */
 const LEASE_MS = 60_000;
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export interface CommandResponse {
   status: number;
@@ -82,7 +82,7 @@ export function command(deps: AppDeps, scope: string, handler: CommandHandler): 
   return async (req, res) => {
     const key = req.get(IDEMPOTENCY_HEADER);
     if (key === undefined) return send(res, await handler(req), false);
-    if (!KEY_PATTERN.test(key)) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw validationProblem([
         {
           path: `header:${IDEMPOTENCY_HEADER}`,
