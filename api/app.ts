@@ -1,5 +1,7 @@
 /** The Express app factory: routes, JSON parsing, problem+json errors. It never listens. */
+import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
@@ -8,7 +10,10 @@ import { BATCH_CONTENT_TYPES, EVENT_CONTENT_TYPES, eventsRouter } from './events
 import { inventoryRouter } from './inventory';
 import { masterDataRouter } from './masterdata';
 import { buildOpenApiDocument } from './openapi';
-import { errorHandler, notFoundHandler } from './problem';
+import { errorHandler, notFoundHandler, notReadyProblem, sendProblem } from './problem';
+import { createApiMetrics, type ApiMetrics } from './metrics';
+import { checkDatabase } from '../db/health';
+import { checkTemporal } from './workflow-status';
 
 export interface AppDeps {
   db: Db;
@@ -17,11 +22,38 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** How long an Idempotency-Key is remembered (default 24). */
   idempotencyTtlHours?: number;
+  /** Prometheus metrics served at /metrics (created without process metrics when not given). */
+  metrics?: ApiMetrics;
 }
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(given: AppDeps): Express {
+  const deps: AppDeps = {
+    ...given,
+    metrics: given.metrics ?? createApiMetrics(given.db, { defaultMetrics: false }),
+  };
   const app = express();
   app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // a caller's request id is kept (and echoed) so its logs and ours line up
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customProps: (req) => {
+        const correlationId = req.headers['x-correlation-id'];
+        return typeof correlationId === 'string' ? { correlationId } : {};
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      autoLogging: {
+        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
+      },
+    }),
+  );
   app.set('query parser', 'simple');
   app.use(
     express.json({
@@ -34,6 +66,20 @@ export function createApp(deps: AppDeps): Express {
   /** Liveness: the process answers. */
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+
+  /** Readiness: Postgres reachable, migrations at head, Temporal reachable; 503 otherwise. */
+  app.get('/readyz', async (_req, res) => {
+    const [database, temporal] = await Promise.all([checkDatabase(deps.db), checkTemporal(deps.temporal)]);
+    const checks = { ...database, temporal };
+    if (Object.values(checks).every((c) => c.ok)) return res.json({ status: 'ready', checks });
+    sendProblem(res, notReadyProblem(checks));
+  });
+
+  /** Prometheus metrics. */
+  app.get('/metrics', async (_req, res) => {
+    const registry = (deps.metrics as ApiMetrics).registry;
+    res.type(registry.contentType).send(await registry.metrics());
   });
 
   const openApi = buildOpenApiDocument();

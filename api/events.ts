@@ -10,7 +10,7 @@ import {
   eventAnswer,
   ingestEvents,
   loadEvents,
-  validateEvent,
+  validateCounted,
   type EventAnswer,
   type ValidEvent,
 } from './ingest';
@@ -213,7 +213,9 @@ export async function replayEvents(
       )
       .onConflictDoNothing();
   }
-  const outcomes = await deliverInOrder(deps.db, deps.temporal, planned);
+  const outcomes = await deliverInOrder(deps.db, deps.temporal, planned, {
+    observe: deps.metrics?.observeRouting,
+  });
   for (const outcome of outcomes.values()) {
     if (outcome.status === 'delivered') answer.redriven++;
     else answer.failed++;
@@ -230,7 +232,7 @@ export function eventsRouter(deps: AppDeps): Router {
     '/v1/events',
     command(deps, 'POST /v1/events', async (req): Promise<CommandResponse> => {
       requireContentType(req, EVENT_CONTENT_TYPES);
-      const valid = validateEvent(req.body);
+      const valid = validateCounted(deps, req.body);
       const [result] = await ingestEvents(deps, [valid]);
       const { code, body } = result as { code: 200 | 202; body: EventAnswer };
       return { status: code, body, headers: { Location: body.links.self } };
@@ -253,7 +255,7 @@ export function eventsRouter(deps: AppDeps): Router {
       }
       const checked = body.map((item, index): { valid: ValidEvent } | { problem: Problem } => {
         try {
-          return { valid: validateEvent(item, `[${index}]`) };
+          return { valid: validateCounted(deps, item, `[${index}]`) };
         } catch (err) {
           if (err instanceof Problem) return { problem: err };
           throw err;

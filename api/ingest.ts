@@ -36,6 +36,17 @@ export interface IngestResult {
 }
 
 /** Envelope, then type and version, then data: every failing field is reported at once. */
+/** As validateEvent, counting a rejection in the metrics by the type the body claims. */
+export function validateCounted(deps: AppDeps, body: unknown, pathPrefix = ''): ValidEvent {
+  try {
+    return validateEvent(body, pathPrefix);
+  } catch (err) {
+    const claimed = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
+    deps.metrics?.countEvent(claimed, 'rejected');
+    throw err;
+  }
+}
+
 export function validateEvent(body: unknown, pathPrefix = ''): ValidEvent {
   const envelope = cloudEventEnvelopeSchema.safeParse(body);
   if (!envelope.success) throw validationProblem(zodFieldErrors(envelope.error, pathPrefix));
@@ -165,7 +176,9 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
     stored.routes.map((r) => [eventKey({ source: r.eventSource, id: r.eventId }), r]),
   );
   const deliverable = stored.planned.filter((p) => !stored.blocked.has(p.plan.workflowId));
-  const outcomes = await deliverInOrder(deps.db, deps.temporal, deliverable);
+  const outcomes = await deliverInOrder(deps.db, deps.temporal, deliverable, {
+    observe: deps.metrics?.observeRouting,
+  });
   for (const [key, outcome] of outcomes) {
     const route = routeByKey.get(key);
     if (!route) continue;
@@ -199,12 +212,14 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
       },
       'event accepted',
     );
+    deps.metrics?.countEvent(row.type, 'accepted');
     answers.set(key, { code: 202, body });
   }
   for (const row of missing) {
     const key = eventKey(row);
     const first = earlier.get(key);
     if (!first) throw new Error(`event ${row.source}/${row.id} conflicted but was not found`);
+    deps.metrics?.countEvent(row.type, 'duplicate');
     answers.set(key, { code: 200, body: eventAnswer(deps, first.event, first.route, 'duplicate') });
   }
 
@@ -212,7 +227,10 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
   return valids.map((v) => {
     const key = eventKey(v.envelope);
     const result = answers.get(key) as IngestResult;
-    if (seen.has(key)) return { code: 200, body: { ...result.body, status: 'duplicate' } };
+    if (seen.has(key)) {
+      deps.metrics?.countEvent(v.envelope.type, 'duplicate');
+      return { code: 200, body: { ...result.body, status: 'duplicate' } };
+    }
     seen.add(key);
     return result;
   });

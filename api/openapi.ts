@@ -597,6 +597,36 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     },
   });
 
+  const readiness = z
+    .object({
+      status: z.literal('ready'),
+      checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+    })
+    .meta({ id: 'Readiness' });
+  registry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    tags: [TAGS.system],
+    summary: 'Readiness: Postgres reachable, migrations at head, Temporal reachable.',
+    responses: {
+      200: { description: 'Ready.', content: json(readiness) },
+      503: problem('Not ready: `detail` names each failing check; `checks` holds all of them.'),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    tags: [TAGS.system],
+    summary: 'Prometheus metrics: events by type and outcome, routing latency, pending routes, outbox lag.',
+    responses: {
+      200: {
+        description: 'Prometheus text exposition format.',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+    },
+  });
+
   registry.registerPath({
     method: 'get',
     path: '/openapi.json',

@@ -62,6 +62,14 @@ export function requireContentType(req: Request, types: string[]): void {
   }
 }
 
+/** 503 from /readyz: names each failing check, and carries all of them. */
+export function notReadyProblem(checks: Record<string, { ok: boolean; detail?: string }>): Problem {
+  const failing = Object.entries(checks)
+    .filter(([, c]) => !c.ok)
+    .map(([name, c]) => `${name}: ${c.detail ?? 'failed'}`);
+  return new Problem(503, 'not-ready', 'Not ready', failing.join('; '), undefined, { checks });
+}
+
 export function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toJSON()));
 }

@@ -5,7 +5,7 @@
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { TemporalHandle } from '../lib/temporal';
-import { inventoryWorkflowId, WORKFLOW_TYPES } from '../domain/names';
+import { inventoryWorkflowId, taskQueueName, WORKFLOW_DOMAINS, WORKFLOW_TYPES } from '../domain/names';
 import { stockChangedSignal, type InventoryItemInput, type StockChange } from '../domain/inventory';
 import type { StockAdjustedV1 } from '../domain/events/inventory';
 import type { EventType } from '../domain/events/catalogue';
@@ -22,7 +22,8 @@ export interface StoredEvent {
 
 export interface RoutePlan {
   workflowId: string;
-  deliver(client: Client, taskQueue: string): Promise<{ runId: string }>;
+  /** Delivers on the task queue of the workflow's domain (given the configured prefix). */
+  deliver(client: Client, taskQueuePrefix: string): Promise<{ runId: string }>;
 }
 
 /**
@@ -41,7 +42,8 @@ const routePlanners: Partial<Record<EventType, (event: StoredEvent) => RoutePlan
     };
     return {
       workflowId,
-      async deliver(client, taskQueue) {
+      async deliver(client, prefix) {
+        const taskQueue = taskQueueName(prefix, WORKFLOW_DOMAINS[WORKFLOW_TYPES.inventoryItem]);
         return { runId: await sendStockChange(client, taskQueue, { sku: data.sku }, change) };
       },
     };
@@ -74,6 +76,9 @@ export function planRoute(event: StoredEvent): RoutePlan | null {
 /** Event types a workflow consumes. */
 export const routedEventTypes = (): string[] => Object.keys(routePlanners);
 
+/** Receives the duration of each delivery attempt (metrics). */
+export type RoutingObserver = (seconds: number, outcome: 'delivered' | 'pending') => void;
+
 export type RoutingResult =
   | { status: 'delivered'; workflowId: string; runId: string }
   | { status: 'pending'; workflowId: string; runId: null; error?: string };
@@ -87,8 +92,11 @@ export async function deliverRoute(
   temporal: TemporalHandle,
   event: StoredEvent,
   plan: RoutePlan,
+  observe?: RoutingObserver,
 ): Promise<RoutingResult> {
-  const { client, taskQueue } = temporal;
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  const { client, taskQueuePrefix } = temporal;
   const where = and(
     eq(eventRoutes.eventSource, event.source),
     eq(eventRoutes.eventId, event.id),
@@ -96,12 +104,13 @@ export async function deliverRoute(
   );
   try {
     const { runId } = await client.withDeadline(Date.now() + temporal.rpcTimeoutMs, () =>
-      plan.deliver(client, taskQueue),
+      plan.deliver(client, taskQueuePrefix),
     );
     await db
       .update(eventRoutes)
       .set({ status: 'delivered', runId, routedAt: sql`now()`, attempts: sql`${eventRoutes.attempts} + 1` })
       .where(where);
+    observe?.(seconds(), 'delivered');
     return { status: 'delivered', workflowId: plan.workflowId, runId };
   } catch (err) {
     const message = (err as Error).message ?? String(err);
@@ -109,6 +118,7 @@ export async function deliverRoute(
       .update(eventRoutes)
       .set({ attempts: sql`${eventRoutes.attempts} + 1`, lastError: message.slice(0, 2000) })
       .where(where);
+    observe?.(seconds(), 'pending');
     return { status: 'pending', workflowId: plan.workflowId, runId: null, error: message };
   }
 }
@@ -126,8 +136,9 @@ export async function deliverInOrder(
   db: Db,
   temporal: TemporalHandle,
   planned: PlannedEvent[],
-  concurrency = 16,
+  opts: { concurrency?: number; observe?: RoutingObserver } = {},
 ): Promise<Map<string, RoutingResult>> {
+  const concurrency = opts.concurrency ?? 16;
   const byWorkflow = new Map<string, PlannedEvent[]>();
   for (const p of planned) {
     const list = byWorkflow.get(p.plan.workflowId) ?? [];
@@ -139,7 +150,7 @@ export async function deliverInOrder(
   const lane = async () => {
     for (let queue = queues.shift(); queue; queue = queues.shift()) {
       for (const { event, plan } of queue) {
-        const result = await deliverRoute(db, temporal, event, plan);
+        const result = await deliverRoute(db, temporal, event, plan, opts.observe);
         results.set(eventKey(event), result);
         if (result.status !== 'delivered') break;
       }
@@ -158,7 +169,7 @@ export const eventKey = (e: { source: string; id: string }): string => `${e.sour
 export async function relayPendingRoutes(
   db: Db,
   temporal: TemporalHandle,
-  opts: { olderThanMs: number; limit: number },
+  opts: { olderThanMs: number; limit: number; observe?: RoutingObserver },
 ): Promise<{ delivered: number; failed: number; skipped?: boolean }> {
   // one relay at a time across all API processes: a transaction-scoped advisory lock
   return db.transaction(async (tx) => {
@@ -175,7 +186,7 @@ const RELAY_LOCK_ID = 7_233_001;
 async function relayBatch(
   db: Db,
   temporal: TemporalHandle,
-  opts: { olderThanMs: number; limit: number },
+  opts: { olderThanMs: number; limit: number; observe?: RoutingObserver },
 ): Promise<{ delivered: number; failed: number }> {
   const rows = await db
     .select({ event: events, workflowId: eventRoutes.workflowId })
@@ -197,7 +208,7 @@ async function relayBatch(
     const stored = toStored(event);
     const plan = planRoute(stored);
     if (!plan) continue;
-    const result = await deliverRoute(db, temporal, stored, plan);
+    const result = await deliverRoute(db, temporal, stored, plan, opts.observe);
     if (result.status === 'delivered') delivered++;
     else {
       failed++;

@@ -1,10 +1,11 @@
 /** The API process: `npm run api` (started by `npm start`). Listens, and relays pending routes. */
 import { loadConfigOrExit, temporalUiUrl } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { connectTemporal, temporalAddress } from '../lib/temporal';
+import { connectTemporal, temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import { relayPendingRoutes } from './routing';
+import { createApiMetrics } from './metrics';
 import { purgeExpiredIdempotencyKeys } from './idempotency';
 
 async function main(): Promise<void> {
@@ -20,16 +21,19 @@ async function main(): Promise<void> {
   });
   const temporal = connectTemporal(temporalAddress(config), {
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    taskQueuePrefix: config.TEMPORAL_TASK_QUEUE,
     uiUrl: temporalUiUrl(config),
     rpcTimeoutMs: config.ROUTE_DELIVERY_TIMEOUT_MS,
+    security: temporalSecurityOrExit(config),
   });
+  const metrics = createApiMetrics(database.db);
   const app = createApp({
     db: database.db,
     temporal,
     logger,
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     idempotencyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
+    metrics,
   });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
@@ -47,6 +51,7 @@ async function main(): Promise<void> {
     relayPendingRoutes(database.db, temporal, {
       olderThanMs: config.ROUTE_DELIVERY_TIMEOUT_MS + 1000,
       limit: 500,
+      observe: metrics.observeRouting,
     })
       .then((r) => {
         if (r.delivered || r.failed) logger.info(r, 'relay routed pending events');

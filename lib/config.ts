@@ -3,6 +3,7 @@
  * validated here; a bad or missing setting stops the process with a message naming it.
  */
 import { z } from 'zod';
+import { DOMAINS } from '../domain/names';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -10,10 +11,6 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-/** The business domains; each has its own task queue. */
-export const DOMAINS = ['sales', 'inventory', 'finance', 'crm'] as const;
-export type Domain = (typeof DOMAINS)[number];
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })

@@ -1,12 +1,46 @@
 /** The long-lived Temporal client: one per process, injected wherever it is needed. */
-import { Client, Connection } from '@temporalio/client';
-import type { Config } from './config';
+import fs from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { ConfigError, type Config } from './config';
+
+/** TLS and API key for the connection (Temporal Cloud, or a server behind TLS); none for a dev server. */
+export interface TemporalSecurity {
+  tls?: TLSConfig | boolean;
+  apiKey?: string;
+}
+
+/**
+ * From TEMPORAL_TLS, TEMPORAL_TLS_CERT_PATH / _KEY_PATH and TEMPORAL_API_KEY. TLS is on when asked
+ * for, or when an API key or a client certificate is given. An unreadable file names its setting.
+ */
+export function temporalSecurity(config: Config): TemporalSecurity {
+  const read = (setting: 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH', file: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new ConfigError([{ setting, message: `cannot read ${file}: ${(err as Error).message}` }]);
+    }
+  };
+  const clientCertPair =
+    config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH
+      ? {
+          crt: read('TEMPORAL_TLS_CERT_PATH', config.TEMPORAL_TLS_CERT_PATH),
+          key: read('TEMPORAL_TLS_KEY_PATH', config.TEMPORAL_TLS_KEY_PATH),
+        }
+      : undefined;
+  const tls = config.TEMPORAL_TLS ?? Boolean(config.TEMPORAL_API_KEY || clientCertPair);
+  return {
+    ...(tls ? { tls: clientCertPair ? { clientCertPair } : true } : {}),
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+  };
+}
 
 export interface TemporalHandle {
   client: Client;
   connection: Connection;
   namespace: string;
-  taskQueue: string;
+  /** Prefix of the per-domain task queues (see taskQueueName). */
+  taskQueuePrefix: string;
   uiUrl: string;
   /** Deadline for one routing call, so an unreachable Temporal delays an answer by at most this. */
   rpcTimeoutMs: number;
@@ -14,12 +48,32 @@ export interface TemporalHandle {
 
 export function connectTemporal(
   address: string,
-  opts: { namespace: string; taskQueue: string; uiUrl: string; rpcTimeoutMs?: number },
+  opts: {
+    namespace: string;
+    taskQueuePrefix: string;
+    uiUrl: string;
+    rpcTimeoutMs?: number;
+    security?: TemporalSecurity;
+  },
 ): TemporalHandle {
+  const { security, ...rest } = opts;
   // lazy: the API must start (and accept events) even while Temporal is unreachable
-  const connection = Connection.lazy({ address });
+  const connection = Connection.lazy({ address, ...security });
   const client = new Client({ connection, namespace: opts.namespace });
-  return { client, connection, rpcTimeoutMs: 3000, ...opts };
+  return { client, connection, rpcTimeoutMs: 3000, ...rest };
+}
+
+/** For process entry points: the security settings, or a message naming the bad setting and exit 1. */
+export function temporalSecurityOrExit(config: Config): TemporalSecurity {
+  try {
+    return temporalSecurity(config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
 }
 
 export function temporalAddress(config: Config): string {

@@ -10,7 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import { createDatabase } from '../db/client';
 import { connectTemporal } from '../lib/temporal';
-import { inventoryWorkflowId } from '../domain/names';
+import { inventoryWorkflowId, taskQueueName, WORKFLOW_DOMAINS, WORKFLOW_TYPES } from '../domain/names';
 import type { InventoryItemInput, StockChange } from '../domain/inventory';
 import { createWorker, installSdkLogging } from '../workers/worker';
 import { sendStockChange } from '../api/routing';
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const testDb = await createTestDatabase(infra.context);
   const database = createDatabase(testDb.url);
   const connection = await NativeConnection.connect({ address: infra.context.temporalAddress });
-  const taskQueue = 'record-histories';
+  const taskQueue = taskQueueName('record-histories', WORKFLOW_DOMAINS[WORKFLOW_TYPES.inventoryItem]);
   const worker = await createWorker({
     connection,
     namespace: infra.context.namespace,
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   });
   const temporal = connectTemporal(infra.context.temporalAddress, {
     namespace: infra.context.namespace,
-    taskQueue,
+    taskQueuePrefix: 'record-histories',
     uiUrl: infra.context.uiUrl,
   });
   try {

@@ -125,7 +125,10 @@ async function main(): Promise<void> {
       children.push({ name, proc });
     }
     const apiUrl = `http://${config.API_HOST === '0.0.0.0' ? 'localhost' : config.API_HOST}:${config.API_PORT}`;
-    await waitForHttp(`${apiUrl}/healthz`, 60_000, () => !stopping);
+    const healthHost = config.WORKER_HEALTH_HOST === '0.0.0.0' ? 'localhost' : config.WORKER_HEALTH_HOST;
+    const workerUrl = `http://${healthHost}:${config.WORKER_HEALTH_PORT}`;
+    await waitForHttp(`${apiUrl}/readyz`, 90_000, () => !stopping);
+    await waitForHttp(`${workerUrl}/readyz`, 90_000, () => !stopping);
     console.log(
       [
         '',
@@ -133,7 +136,9 @@ async function main(): Promise<void> {
         `  API           ${apiUrl}`,
         `  API docs      ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
         `  Temporal UI   ${uiUrl}`,
-        `  Temporal      ${temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
+        `  Temporal      ${temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE})`,
+        `  Worker        ${workerUrl}/readyz, task queues ${config.WORKER_DOMAINS.map((d) => `${config.TEMPORAL_TASK_QUEUE}-${d}`).join(', ')}`,
+        `  Metrics       ${apiUrl}/metrics and ${workerUrl}/metrics`,
         `  Postgres      ${pg ? `embedded on port ${config.EMBEDDED_PG_PORT}` : 'DATABASE_URL'}`,
         'Press Ctrl-C to stop everything.',
         '',

@@ -1,17 +1,22 @@
-/** The worker process: `npm run worker` (started by `npm start`). */
+/**
+ * The worker process: `npm run worker` (started by `npm start`). One worker per domain it serves
+ * (WORKER_DOMAINS), each on its own task queue, plus /healthz, /readyz and /metrics. On SIGINT or
+ * SIGTERM it stops polling, lets in-flight activities finish for WORKER_SHUTDOWN_GRACE_MS, then exits.
+ */
 import fs from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { temporalAddress } from '../lib/temporal';
+import { freePort } from '../lib/net';
+import { temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
 import { createDatabase } from '../db/client';
 import { buildWorkflowBundle } from './bundle';
-import { createWorker, installSdkLogging } from './worker';
+import { startWorkerHealthServer } from './health';
+import { createDomainWorkers, installSdkLogging } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
-  installSdkLogging(config.LOG_LEVEL);
   if (!config.DATABASE_URL) {
     logger.fatal('DATABASE_URL is required by the worker (npm start sets it for you)');
     process.exit(1);
@@ -20,25 +25,65 @@ async function main(): Promise<void> {
     logger.fatal(`WORKFLOW_BUNDLE_PATH: ${config.WORKFLOW_BUNDLE_PATH} does not exist`);
     process.exit(1);
   }
+  const security = temporalSecurityOrExit(config);
+  const sdkMetricsAddress = `127.0.0.1:${await freePort()}`;
+  installSdkLogging(config.LOG_LEVEL, { logger, forwardCore: true, metricsBindAddress: sdkMetricsAddress });
+
   const database = createDatabase(config.DATABASE_URL, {
     max: config.DB_POOL_MAX,
     applicationName: 'erp-worker',
   });
   const address = temporalAddress(config);
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect({ address, ...security });
   const workflowBundle = config.WORKFLOW_BUNDLE_PATH
     ? { codePath: config.WORKFLOW_BUNDLE_PATH }
     : await buildWorkflowBundle();
-  const worker = await createWorker({
+  const workers = await createDomainWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    taskQueuePrefix: config.TEMPORAL_TASK_QUEUE,
+    domains: config.WORKER_DOMAINS,
     db: database.db,
     workflowBundle,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
   });
-  logger.info({ address, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
-  // Worker.run() installs SIGINT/SIGTERM handlers that drain and stop the worker
-  await worker.run();
+  const health = await startWorkerHealthServer({
+    host: config.WORKER_HEALTH_HOST,
+    port: config.WORKER_HEALTH_PORT,
+    db: database.db,
+    connection,
+    workers,
+    sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+  }).catch((err: unknown) => {
+    logger.fatal({ err }, `WORKER_HEALTH_PORT ${config.WORKER_HEALTH_PORT}: cannot listen`);
+    process.exit(1);
+  });
+
+  // the SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown of every worker; this bounds it
+  const bound = config.WORKER_SHUTDOWN_GRACE_MS + 5000;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal, graceMs: config.WORKER_SHUTDOWN_GRACE_MS }, 'worker stopping');
+      setTimeout(() => {
+        logger.error({ boundMs: bound }, 'worker did not stop in time; exiting');
+        process.exit(1);
+      }, bound).unref();
+    });
+  }
+
+  logger.info(
+    {
+      address,
+      taskQueues: workers.map((w) => w.taskQueue),
+      health: `http://${config.WORKER_HEALTH_HOST}:${config.WORKER_HEALTH_PORT}`,
+    },
+    'worker polling',
+  );
+  await Promise.all(workers.map((w) => w.worker.run()));
+  await new Promise((resolve) => health.close(resolve));
   await connection.close();
   await database.close();
   logger.info('worker stopped');

@@ -1,7 +1,9 @@
-/** The worker: one task queue, the workflow bundle, and activities wired to their dependencies. */
+/** Workers: one per domain task queue, the workflow bundle, and activities wired to their dependencies. */
 import { DefaultLogger, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/client';
+import type { Logger } from '../lib/logger';
+import { taskQueueName, type Domain } from '../domain/names';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -11,8 +13,13 @@ export interface WorkerOptions {
   /** The prebuilt bundle (code or a file); built once per process or test run. */
   workflowBundle: { code: string } | { codePath: string };
   maxCachedWorkflows?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /** How long in-flight activities may run on after shutdown starts, in milliseconds. */
+  shutdownGraceTimeMs?: number;
 }
 
+/** One worker on one task queue. */
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -20,8 +27,39 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
     activities: createActivities({ db: opts.db }),
-    maxCachedWorkflows: opts.maxCachedWorkflows,
+    // the SDK rejects explicit undefined values, so only the settings given are passed
+    ...defined({
+      maxCachedWorkflows: opts.maxCachedWorkflows,
+      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions,
+      maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions,
+      shutdownGraceTime: opts.shutdownGraceTimeMs,
+    }),
   });
+}
+
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * One worker per domain this process serves, each on its domain's task queue. The workflow cache
+ * size is split between them so the process keeps to the configured total.
+ */
+export async function createDomainWorkers(
+  opts: Omit<WorkerOptions, 'taskQueue'> & { taskQueuePrefix: string; domains: readonly Domain[] },
+): Promise<{ domain: Domain; taskQueue: string; worker: Worker }[]> {
+  const { taskQueuePrefix, domains, ...rest } = opts;
+  const cache =
+    rest.maxCachedWorkflows === undefined
+      ? undefined
+      : Math.max(1, Math.floor(rest.maxCachedWorkflows / domains.length));
+  return Promise.all(
+    domains.map(async (domain) => {
+      const taskQueue = taskQueueName(taskQueuePrefix, domain);
+      const worker = await createWorker({ ...rest, taskQueue, maxCachedWorkflows: cache });
+      return { domain, taskQueue, worker };
+    }),
+  );
 }
 
 const SDK_LOG_LEVELS = {
@@ -32,11 +70,39 @@ const SDK_LOG_LEVELS = {
   error: 'ERROR',
 } as const;
 
-/** Sets the Temporal SDK's own log level for this process; call before creating any worker. */
-export function installSdkLogging(level: string): void {
+const PINO_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/**
+ * Sets up the Temporal SDK's runtime for this process; call before creating any worker. With a
+ * logger, workflow, activity and worker logs (and, with forwardCore, the native core's) go into it
+ * as JSON lines carrying the SDK's own fields (workflowId, runId, activityType, ...). With a
+ * metrics address, the SDK serves its Prometheus metrics there.
+ */
+export function installSdkLogging(
+  level: string,
+  opts: { logger?: Logger; forwardCore?: boolean; metricsBindAddress?: string } = {},
+): void {
   const sdkLevel = SDK_LOG_LEVELS[level as keyof typeof SDK_LOG_LEVELS] ?? 'ERROR';
+  const { logger } = opts;
   Runtime.install({
-    logger: new DefaultLogger(sdkLevel),
-    telemetryOptions: { logging: { filter: { core: sdkLevel, other: sdkLevel } } },
+    logger: logger
+      ? new DefaultLogger(sdkLevel, (entry) => {
+          logger[PINO_LEVELS[entry.level]]({ ...entry.meta, source: 'temporal-sdk' }, entry.message);
+        })
+      : new DefaultLogger(sdkLevel),
+    telemetryOptions: {
+      logging: { filter: { core: sdkLevel, other: sdkLevel }, ...(opts.forwardCore ? { forward: {} } : {}) },
+      ...(opts.metricsBindAddress
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: opts.metricsBindAddress,
+                countersTotalSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          }
+        : {}),
+    },
   });
 }

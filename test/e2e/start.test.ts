@@ -40,6 +40,7 @@ it('starts the whole system, serves an event, and leaves nothing running after S
     TEMPORAL_DEV_PORT: await freePort(),
     TEMPORAL_DEV_UI_PORT: await freePort(),
     API_PORT: await freePort(),
+    WORKER_HEALTH_PORT: await freePort(),
   };
   const env = {
     PATH: process.env.PATH,
@@ -79,6 +80,19 @@ it('starts the whole system, serves an event, and leaves nothing running after S
     return body.onHand === 9 ? body : undefined;
   });
   expect(inventory.workflow?.status).toBe('RUNNING');
+
+  const worker = `http://127.0.0.1:${ports.WORKER_HEALTH_PORT}`;
+  for (const base of [api, worker]) {
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { migrations: { ok: true } } });
+  }
+  const apiMetrics = await (await fetch(`${api}/metrics`)).text();
+  expect(apiMetrics).toMatch(/erp_events_total\{type="inventory.stock_adjusted",outcome="accepted"\} 1/);
+  expect(apiMetrics).toMatch(/erp_routing_duration_seconds_count\{outcome="delivered"\} 1/);
+  const workerMetrics = await (await fetch(`${worker}/metrics`)).text();
+  expect(workerMetrics).toMatch(/erp_worker_process_cpu_seconds_total/);
+  expect(workerMetrics).toMatch(/temporal_activity_execution_latency/);
   expect(await listening(ports.TEMPORAL_DEV_UI_PORT)).toBe(true);
 
   process.kill(proc.pid as number, 'SIGINT');

@@ -260,7 +260,7 @@ describe('POST /v1/events/replay', () => {
     // two more are stored while Temporal is unreachable, and the relay is not running
     const deadTemporal = connectTemporal(`127.0.0.1:${await freePort()}`, {
       namespace: h.context.namespace,
-      taskQueue: h.taskQueue,
+      taskQueuePrefix: h.taskQueuePrefix,
       uiUrl: h.context.uiUrl,
       rpcTimeoutMs: 500,
     });

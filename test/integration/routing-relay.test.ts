@@ -27,7 +27,7 @@ it('accepts events while Temporal is unreachable and the relay routes them in or
   // the same database, but a Temporal address nothing listens on
   const deadTemporal = connectTemporal(`127.0.0.1:${await freePort()}`, {
     namespace: h.context.namespace,
-    taskQueue: h.taskQueue,
+    taskQueuePrefix: h.taskQueuePrefix,
     uiUrl: h.context.uiUrl,
     rpcTimeoutMs: 500,
   });

@@ -17,6 +17,7 @@ import { eventRoutes, stockLevels, stockMovements } from '../../db/schema';
 import { loadConfig } from '../../lib/config';
 import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
 import { createWorker } from '../../workers/worker';
+import { taskQueueName } from '../../domain/names';
 import { startDevServer, type DevServer } from '../../scripts/lib/temporal-dev-server';
 import { freePort, readContext } from '../support/infrastructure';
 import { createTestDatabase, eventually, silentLogger, stockAdjusted, uniqueKey } from '../support/harness';
@@ -24,7 +25,7 @@ import { createTestDatabase, eventually, silentLogger, stockAdjusted, uniqueKey 
 const context = readContext();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-outage-'));
 const dbFilename = path.join(scratch, 'temporal.db');
-const taskQueue = `outage-${randomUUID()}`;
+const taskQueuePrefix = `outage-${randomUUID()}`;
 let port: number;
 let server: DevServer | undefined;
 let database: Database;
@@ -46,7 +47,7 @@ async function startWorker() {
   const w = await createWorker({
     connection,
     namespace: context.namespace,
-    taskQueue,
+    taskQueue: taskQueueName(taskQueuePrefix, 'inventory'),
     db: database.db,
     workflowBundle: { codePath: context.workflowBundlePath },
   });
@@ -69,7 +70,7 @@ beforeAll(async () => {
   database = createDatabase(testDb.url, { max: 5 });
   temporal = connectTemporal(`127.0.0.1:${port}`, {
     namespace: context.namespace,
-    taskQueue,
+    taskQueuePrefix,
     uiUrl: context.uiUrl,
     rpcTimeoutMs: 1000,
   });

@@ -13,7 +13,8 @@ import { createDatabase, type Database } from '../../db/client';
 import { withDatabase } from '../../db/embedded';
 import { inventoryStateQuery } from '../../domain/inventory';
 import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
-import { createWorker } from '../../workers/worker';
+import { createDomainWorkers } from '../../workers/worker';
+import { DOMAINS } from '../../domain/names';
 import { readContext, type TestContext } from './infrastructure';
 
 export interface Harness {
@@ -22,8 +23,9 @@ export interface Harness {
   database: Database;
   databaseUrl: string;
   temporal: TemporalHandle;
-  taskQueue: string;
-  worker: Worker;
+  /** This file's task queue prefix: its workers poll `<prefix>-<domain>`. */
+  taskQueuePrefix: string;
+  workers: Worker[];
   close(): Promise<void>;
 }
 
@@ -59,20 +61,23 @@ export async function startHarness(opts: { maxCachedWorkflows?: number } = {}): 
   const context = readContext();
   const testDb = await createTestDatabase(context);
   const database = createDatabase(testDb.url, { max: 10, applicationName: 'erp-test' });
-  const taskQueue = `test-${randomUUID()}`;
+  const taskQueuePrefix = `test-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: context.temporalAddress });
-  const worker = await createWorker({
-    connection,
-    namespace: context.namespace,
-    taskQueue,
-    db: database.db,
-    workflowBundle: { codePath: context.workflowBundlePath },
-    maxCachedWorkflows: opts.maxCachedWorkflows,
-  });
-  const running = worker.run();
+  const workers = (
+    await createDomainWorkers({
+      connection,
+      namespace: context.namespace,
+      taskQueuePrefix,
+      domains: DOMAINS,
+      db: database.db,
+      workflowBundle: { codePath: context.workflowBundlePath },
+      maxCachedWorkflows: opts.maxCachedWorkflows,
+    })
+  ).map((w) => w.worker);
+  const running = Promise.all(workers.map((w) => w.run()));
   const temporal = connectTemporal(context.temporalAddress, {
     namespace: context.namespace,
-    taskQueue,
+    taskQueuePrefix,
     uiUrl: context.uiUrl,
   });
   const app = createApp({ db: database.db, temporal, logger: silentLogger, bodyLimitBytes: 64 * 1024 });
@@ -82,10 +87,10 @@ export async function startHarness(opts: { maxCachedWorkflows?: number } = {}): 
     database,
     databaseUrl: testDb.url,
     temporal,
-    taskQueue,
-    worker,
+    taskQueuePrefix,
+    workers,
     async close() {
-      worker.shutdown();
+      for (const w of workers) w.shutdown();
       await running;
       await connection.close();
       await temporal.connection.close();

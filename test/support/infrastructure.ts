@@ -4,10 +4,10 @@
  * (TEMPORAL_ADDRESS, or an in-memory one), and the workflow bundle.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../../lib/net';
 import { loadConfig, temporalUiUrl } from '../../lib/config';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase, type PostgresHandle } from '../../db/embedded';
 import { runMigrations } from '../../db/migrate';
@@ -37,16 +37,7 @@ export interface Infrastructure {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startInfrastructure(log: (line: string) => void): Promise<Infrastructure> {
   const config = loadConfig();

@@ -209,7 +209,9 @@ describe('OpenAPI document', () => {
             $ref: '#/components/schemas/Problem',
           });
         } else {
-          expect({ name, code, contentTypes }).toEqual({ name, code, contentTypes: ['application/json'] });
+          // Prometheus scrapes text; everything else answers JSON
+          const expected = name === 'GET /metrics' ? ['text/plain'] : ['application/json'];
+          expect({ name, code, contentTypes }).toEqual({ name, code, contentTypes: expected });
         }
       }
     }
