@@ -4,7 +4,7 @@ import type { ActivityOptions } from '@temporalio/workflow';
 export const ACTIVITY_PRESETS = {
   /** A quick database write: retried with backoff for as long as Postgres is away. */
   short: {
-    startToCloseTimeout: '30 seconds',
+    startToCloseTimeout: '10 seconds',
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   },
 } satisfies Record<string, ActivityOptions>;
