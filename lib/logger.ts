@@ -18,8 +18,8 @@ export const REDACTED_PATHS = [
   'TEMPORAL_API_KEY',
 ];
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, redact: REDACTED_PATHS });
+export function createLogger(level: string, name: string, destination?: pino.DestinationStream): Logger {
+  return pino({ name, level, redact: REDACTED_PATHS }, destination);
 }
 
 /** A connection URL with its password replaced, for log lines. */

@@ -43,7 +43,11 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
     if (recentCauses.has(key)) {
       // a route retried after a lost acknowledgement: the first delivery counts
       duplicatesIgnored++;
-      log.info('duplicate stock change ignored', { sku: input.sku, eventId: change.cause.id });
+      log.info('duplicate stock change ignored', {
+        sku: input.sku,
+        eventId: change.cause.id,
+        correlationId: change.cause.correlationId,
+      });
       return;
     }
     recentCauses.add(key);
@@ -72,6 +76,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
         log.warn('stock change rejected', {
           sku: input.sku,
           eventId: change.cause.id,
+          correlationId: change.cause.correlationId,
           reason: outcome.reason,
         });
       }

@@ -39,7 +39,7 @@ async function startWorkerProcess() {
       WORKER_HEALTH_PORT: String(port),
       WORKER_SHUTDOWN_GRACE_MS: '3000',
       WORKFLOW_BUNDLE_PATH: context.workflowBundlePath,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -115,6 +115,26 @@ it('spreads work over two worker processes; when one is killed the other finishe
   await eventually(allAt(15), 60_000);
   const pids = await pidsThatWorked(skus.map(inventoryWorkflowId));
   expect(pids).toEqual(new Set([a.proc.pid, b.proc.pid]));
+
+  // the workers' logs are JSON lines; the SDK's activity context and the causing event are on each
+  const lines = `${a.output}\n${b.output}`
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const applied = lines.find((l) => l.msg === 'stock change applied');
+  expect(applied).toMatchObject({
+    level: 30,
+    name: 'worker',
+    source: 'temporal-sdk',
+    activityType: 'applyStockChange',
+    workflowType: 'inventoryItemWorkflow',
+    taskQueue: `${taskQueuePrefix}-inventory`,
+    workflowId: expect.stringMatching(/^sku-SKU-/),
+    workflowRunId: expect.any(String),
+    eventId: expect.stringMatching(/^evt-/),
+    correlationId: expect.any(String),
+  });
+  expect(`${a.output}${b.output}`).not.toContain(databaseUrl);
 
   // kill one while the next round is being processed
   const sent = request(app).post('/v1/events/batch').send(round(1)).expect(200);
