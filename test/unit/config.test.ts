@@ -1,9 +1,61 @@
 /** The config module names every bad setting, and a process with one refuses to start. */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../lib/config';
+import fs from 'node:fs';
+import os from 'node:os';
+import { ConfigError, configSchema, loadConfig } from '../../lib/config';
+import { temporalSecurity } from '../../lib/temporal';
 
 describe('loadConfig', () => {
+  it('documents every setting in the README configuration table', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## API'));
+    const undocumented = Object.keys(configSchema.shape).filter(
+      (key) => key !== 'PATH' && !table.includes(`\`${key}\``),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('turns TLS on for an API key or a client certificate, and names an unreadable file', () => {
+    expect(temporalSecurity(loadConfig({}))).toEqual({});
+    expect(temporalSecurity(loadConfig({ TEMPORAL_API_KEY: 'k' }))).toEqual({ tls: true, apiKey: 'k' });
+    expect(temporalSecurity(loadConfig({ TEMPORAL_TLS: 'true' }))).toEqual({ tls: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-tls-'));
+    fs.writeFileSync(path.join(dir, 'c.pem'), 'CERT');
+    fs.writeFileSync(path.join(dir, 'k.pem'), 'KEY');
+    const pair = temporalSecurity(
+      loadConfig({
+        TEMPORAL_TLS_CERT_PATH: path.join(dir, 'c.pem'),
+        TEMPORAL_TLS_KEY_PATH: path.join(dir, 'k.pem'),
+      }),
+    );
+    expect(pair).toEqual({ tls: { clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') } } });
+    const missing = loadConfig({
+      TEMPORAL_TLS_CERT_PATH: path.join(dir, 'c.pem'),
+      TEMPORAL_TLS_KEY_PATH: path.join(dir, 'nope.pem'),
+    });
+    expect(() => temporalSecurity(missing)).toThrow(/TEMPORAL_TLS_KEY_PATH: cannot read/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names every bad domain, and TLS settings that do not fit together', () => {
+    expect(loadConfig({ WORKER_DOMAINS: 'inventory, crm' }).WORKER_DOMAINS).toEqual(['inventory', 'crm']);
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems.map((p) => p.setting);
+      }
+    };
+    expect(problems({ WORKER_DOMAINS: 'inventory,hr' })).toEqual(['WORKER_DOMAINS']);
+    expect(problems({ WORKER_DOMAINS: ' , ' })).toEqual(['WORKER_DOMAINS']);
+    expect(problems({ TEMPORAL_TLS_CERT_PATH: '/c.pem' })).toEqual(['TEMPORAL_TLS_KEY_PATH']);
+    expect(problems({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k' })).toEqual(['TEMPORAL_TLS']);
+    expect(problems({ TEMPORAL_TLS: 'maybe' })).toEqual(['TEMPORAL_TLS']);
+    expect(loadConfig({ TEMPORAL_TLS: '' }).TEMPORAL_TLS).toBeUndefined();
+  });
+
   it('fills defaults for an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
