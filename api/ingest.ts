@@ -2,7 +2,7 @@
  * The path of an event into the system: validate, store once, route. Used by the single and the
  * batch endpoint alike; a batch is stored in one transaction.
  */
-import { and, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { cloudEventEnvelopeSchema, type CloudEventEnvelope } from '../domain/events/envelope';
 import { lookupEventSchema } from '../domain/events/catalogue';
 import { executionUiLink } from '../lib/temporal';
@@ -10,7 +10,15 @@ import { eventRoutes, events, type EventRouteRow, type EventRow, type NewEventRo
 import type { Tx } from '../db/client';
 import { projectEvent } from '../db/queries/masterdata';
 import { Problem, validationProblem, zodFieldErrors } from './problem';
-import { deliverInOrder, eventKey, planRoute, type PlannedEvent, toStored, type RoutePlan } from './routing';
+import {
+  deliverInOrder,
+  eventKey,
+  planRoute,
+  ROUTE_LEASE_MS,
+  toStored,
+  type PlannedEvent,
+  type RoutePlan,
+} from './routing';
 import type { AppDeps } from './app';
 
 export type RoutingStatus = EventRouteRow['status'] | 'none';
@@ -155,6 +163,9 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
       // master data changes commit with their event, so a 202 for them means applied
       await projectEvent(tx, row);
     }
+    const blocked = await workflowsWithEarlierPending(tx, planned);
+    // this request delivers what is not blocked, and holds those routes while it does
+    const lease = sql`now() + make_interval(secs => ${ROUTE_LEASE_MS / 1000})`;
     const routes = planned.length
       ? await tx
           .insert(eventRoutes)
@@ -164,11 +175,11 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
               eventId: row.id,
               eventSeq: row.seq,
               workflowId: plan.workflowId,
+              leaseUntil: blocked.has(plan.workflowId) ? null : lease,
             })),
           )
           .returning()
       : [];
-    const blocked = await workflowsWithEarlierPending(tx, planned);
     return { inserted, planned, routes, blocked };
   });
 

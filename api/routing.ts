@@ -2,7 +2,7 @@
  * The router: which workflow an event goes to, and delivering it there. Workflow ids are business
  * keys, so delivering an event twice lands on the same execution; the activities are idempotent.
  */
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { TemporalHandle } from '../lib/temporal';
 import { inventoryWorkflowId, taskQueueName, WORKFLOW_DOMAINS, WORKFLOW_TYPES } from '../domain/names';
@@ -108,7 +108,13 @@ export async function deliverRoute(
     );
     await db
       .update(eventRoutes)
-      .set({ status: 'delivered', runId, routedAt: sql`now()`, attempts: sql`${eventRoutes.attempts} + 1` })
+      .set({
+        status: 'delivered',
+        runId,
+        routedAt: sql`now()`,
+        attempts: sql`${eventRoutes.attempts} + 1`,
+        leaseUntil: null,
+      })
       .where(where);
     observe?.(seconds(), 'delivered');
     return { status: 'delivered', workflowId: plan.workflowId, runId };
@@ -116,7 +122,11 @@ export async function deliverRoute(
     const message = (err as Error).message ?? String(err);
     await db
       .update(eventRoutes)
-      .set({ attempts: sql`${eventRoutes.attempts} + 1`, lastError: message.slice(0, 2000) })
+      .set({
+        attempts: sql`${eventRoutes.attempts} + 1`,
+        lastError: message.slice(0, 2000),
+        leaseUntil: null,
+      })
       .where(where);
     observe?.(seconds(), 'pending');
     return { status: 'pending', workflowId: plan.workflowId, runId: null, error: message };
@@ -149,10 +159,17 @@ export async function deliverInOrder(
   const queues = [...byWorkflow.values()];
   const lane = async () => {
     for (let queue = queues.shift(); queue; queue = queues.shift()) {
-      for (const { event, plan } of queue) {
+      for (const [i, { event, plan }] of queue.entries()) {
         const result = await deliverRoute(db, temporal, event, plan, opts.observe);
         results.set(eventKey(event), result);
-        if (result.status !== 'delivered') break;
+        if (result.status !== 'delivered') {
+          // the rest wait behind this one; the relay may take them all from here
+          await releaseRoutes(
+            db,
+            queue.slice(i + 1).map((p) => p.event),
+          );
+          break;
+        }
       }
     }
   };
@@ -160,16 +177,35 @@ export async function deliverInOrder(
   return results;
 }
 
+/** How long a process may hold routes it is delivering before the relay takes them over. */
+export const ROUTE_LEASE_MS = 60_000;
+
+/** Gives up the lease on routes this process will not deliver after all. */
+export async function releaseRoutes(db: Db, routes: { source: string; id: string }[]): Promise<void> {
+  if (routes.length === 0) return;
+  await db
+    .update(eventRoutes)
+    .set({ leaseUntil: null })
+    .where(
+      and(
+        eq(eventRoutes.status, 'pending'),
+        or(...routes.map((r) => and(eq(eventRoutes.eventSource, r.source), eq(eventRoutes.eventId, r.id)))),
+      ),
+    );
+}
+
 export const eventKey = (e: { source: string; id: string }): string => `${e.source}\u0000${e.id}`;
 
 /**
- * Routes events still pending (accepted while Temporal was unreachable, or whose first delivery
- * failed), oldest first; per workflow it stops at the first failure so order is kept.
+ * Routes events still pending (accepted while Temporal was unreachable, whose first delivery
+ * failed, or whose process died while delivering), oldest first. A workflow whose oldest pending
+ * route is leased (a request is delivering it) is left alone, so nothing overtakes it and nothing
+ * is sent twice; per workflow the relay stops at the first failure so order is kept.
  */
 export async function relayPendingRoutes(
   db: Db,
   temporal: TemporalHandle,
-  opts: { olderThanMs: number; limit: number; observe?: RoutingObserver },
+  opts: { limit: number; observe?: RoutingObserver },
 ): Promise<{ delivered: number; failed: number; skipped?: boolean }> {
   // one relay at a time across all API processes: a transaction-scoped advisory lock
   return db.transaction(async (tx) => {
@@ -186,17 +222,25 @@ const RELAY_LOCK_ID = 7_233_001;
 async function relayBatch(
   db: Db,
   temporal: TemporalHandle,
-  opts: { olderThanMs: number; limit: number; observe?: RoutingObserver },
+  opts: { limit: number; observe?: RoutingObserver },
 ): Promise<{ delivered: number; failed: number }> {
+  // the head of each workflow's pending queue decides: leased means someone is on it
+  const heads = db
+    .selectDistinctOn([eventRoutes.workflowId], {
+      workflowId: eventRoutes.workflowId,
+      leaseUntil: eventRoutes.leaseUntil,
+    })
+    .from(eventRoutes)
+    .where(eq(eventRoutes.status, 'pending'))
+    .orderBy(eventRoutes.workflowId, asc(eventRoutes.eventSeq))
+    .as('heads');
   const rows = await db
     .select({ event: events, workflowId: eventRoutes.workflowId })
     .from(eventRoutes)
+    .innerJoin(heads, eq(heads.workflowId, eventRoutes.workflowId))
     .innerJoin(events, and(eq(events.source, eventRoutes.eventSource), eq(events.id, eventRoutes.eventId)))
     .where(
-      and(
-        eq(eventRoutes.status, 'pending'),
-        lt(eventRoutes.createdAt, sql`now() - make_interval(secs => ${opts.olderThanMs / 1000})`),
-      ),
+      and(eq(eventRoutes.status, 'pending'), or(isNull(heads.leaseUntil), lt(heads.leaseUntil, sql`now()`))),
     )
     .orderBy(asc(eventRoutes.eventSeq))
     .limit(opts.limit);

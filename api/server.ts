@@ -47,9 +47,7 @@ async function main(): Promise<void> {
   const relay = setInterval(() => {
     if (relaying) return;
     relaying = true;
-    // leave alone routes a request may still be delivering (its deadline is ROUTE_DELIVERY_TIMEOUT_MS)
     relayPendingRoutes(database.db, temporal, {
-      olderThanMs: config.ROUTE_DELIVERY_TIMEOUT_MS + 1000,
       limit: 500,
       observe: metrics.observeRouting,
     })

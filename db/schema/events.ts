@@ -43,7 +43,10 @@ export type NewEventRow = typeof events.$inferInsert;
 export const ROUTE_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type RouteStatus = (typeof ROUTE_STATUSES)[number];
 
-/** Where each event goes and whether it got there; the relay retries 'pending' rows. */
+/**
+ * Where each event goes and whether it got there. The request that stored an event holds a lease
+ * on its route while it delivers it; the relay retries 'pending' rows nobody holds.
+ */
 export const eventRoutes = pgTable(
   'event_routes',
   {
@@ -54,6 +57,8 @@ export const eventRoutes = pgTable(
     status: text('status', { enum: ROUTE_STATUSES }).notNull().default('pending'),
     runId: text('run_id'),
     attempts: integer('attempts').notNull().default(0),
+    /** While in the future, a process is delivering this route (or the routes before it); the relay waits. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     lastError: text('last_error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     routedAt: timestamp('routed_at', { withTimezone: true }),

@@ -1,6 +1,6 @@
 /** A 202 means stored: events accepted while Temporal is unreachable are routed later, in order. */
 import request from 'supertest';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { createApp } from '../../api/app';
 import { relayPendingRoutes } from '../../api/routing';
 import { connectTemporal } from '../../lib/temporal';
@@ -56,7 +56,7 @@ it('accepts events while Temporal is unreachable and the relay routes them in or
   expect(pending.map((r) => r.attempts).sort()).toEqual([0, 0, 1]);
   await deadTemporal.connection.close();
 
-  const result = await relayPendingRoutes(h.database.db, h.temporal, { olderThanMs: 0, limit: 100 });
+  const result = await relayPendingRoutes(h.database.db, h.temporal, { limit: 100 });
   expect(result).toMatchObject({ delivered: 3, failed: 0 });
 
   await eventually(async () => {
@@ -80,6 +80,55 @@ it('accepts events while Temporal is unreachable and the relay routes them in or
   expect(routes.every((r) => r.status === 'delivered' && r.runId)).toBe(true);
 
   // a second relay pass finds nothing left to do
-  const again = await relayPendingRoutes(h.database.db, h.temporal, { olderThanMs: 0, limit: 100 });
+  const again = await relayPendingRoutes(h.database.db, h.temporal, { limit: 100 });
   expect(again).toMatchObject({ delivered: 0, failed: 0 });
+});
+
+it('leaves a workflow alone while a request holds the lease on its oldest pending route', async () => {
+  const deadTemporal = connectTemporal(`127.0.0.1:${await freePort()}`, {
+    namespace: h.context.namespace,
+    taskQueuePrefix: h.taskQueuePrefix,
+    uiUrl: h.context.uiUrl,
+    rpcTimeoutMs: 500,
+  });
+  const offline = createApp({
+    db: h.database.db,
+    temporal: deadTemporal,
+    logger: silentLogger,
+    bodyLimitBytes: 65536,
+  });
+  const sku = uniqueKey('SKU');
+  const workflowId = `sku-${sku}`;
+  const sent = [stockAdjusted({ sku, delta: 3 }), stockAdjusted({ sku, delta: 4 })];
+  for (const event of sent) await request(offline).post('/v1/events').send(event).expect(202);
+  await deadTemporal.connection.close();
+  const routes = () => h.database.db.select().from(eventRoutes).where(eq(eventRoutes.workflowId, workflowId));
+  // a failed delivery gives its lease back at once
+  expect((await routes()).map((r) => r.leaseUntil)).toEqual([null, null]);
+
+  // another request is delivering the oldest one: neither it nor the one behind it may be sent
+  await h.database.db
+    .update(eventRoutes)
+    .set({ leaseUntil: sql`now() + interval '1 minute'` })
+    .where(eq(eventRoutes.eventId, sent[0]!.id));
+  expect(await relayPendingRoutes(h.database.db, h.temporal, { limit: 100 })).toMatchObject({ delivered: 0 });
+  expect((await routes()).map((r) => r.status)).toEqual(['pending', 'pending']);
+
+  // that request died: once its lease runs out the relay takes over, in order
+  await h.database.db
+    .update(eventRoutes)
+    .set({ leaseUntil: sql`now() - interval '1 second'` })
+    .where(eq(eventRoutes.eventId, sent[0]!.id));
+  expect(await relayPendingRoutes(h.database.db, h.temporal, { limit: 100 })).toMatchObject({ delivered: 2 });
+  await eventually(async () => {
+    const rows = await h.database.db.select().from(stockMovements).where(eq(stockMovements.sku, sku));
+    return rows.length === 2 ? rows : undefined;
+  });
+  const movements = await h.database.db
+    .select()
+    .from(stockMovements)
+    .where(eq(stockMovements.sku, sku))
+    .orderBy(asc(stockMovements.id));
+  expect(movements.map((m) => m.causationId)).toEqual(sent.map((e) => e.id));
+  expect((await routes()).every((r) => r.status === 'delivered' && r.leaseUntil === null)).toBe(true);
 });

@@ -123,14 +123,14 @@ it('stores events while Temporal is down and routes each exactly once after it r
   const pending = await request(app).get('/v1/events').query({ routing: 'pending' }).expect(200);
   expect(pending.body.items.map((i: { eventId: string }) => i.eventId)).toEqual(during.map((e) => e.id));
   // while down, a relay pass routes nothing and loses nothing
-  expect(await relayPendingRoutes(database.db, temporal, { olderThanMs: 0, limit: 100 })).toMatchObject({
+  expect(await relayPendingRoutes(database.db, temporal, { limit: 100 })).toMatchObject({
     delivered: 0,
   });
 
   server = await startServer();
   let delivered = 0;
   await eventually(async () => {
-    delivered += (await relayPendingRoutes(database.db, temporal, { olderThanMs: 0, limit: 100 })).delivered;
+    delivered += (await relayPendingRoutes(database.db, temporal, { limit: 100 })).delivered;
     return delivered === 3 ? true : undefined;
   }, 60_000);
   worker = await startWorker();
@@ -153,7 +153,7 @@ it('stores events while Temporal is down and routes each exactly once after it r
   const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
   expect(signals).toHaveLength(5);
 
-  expect(await relayPendingRoutes(database.db, temporal, { olderThanMs: 0, limit: 100 })).toMatchObject({
+  expect(await relayPendingRoutes(database.db, temporal, { limit: 100 })).toMatchObject({
     delivered: 0,
     failed: 0,
   });

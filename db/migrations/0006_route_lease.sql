@@ -1,0 +1,1 @@
+ALTER TABLE "event_routes" ADD COLUMN "lease_until" timestamp with time zone;
