@@ -1,18 +1,15 @@
 /** The event API beyond one event: batches, Idempotency-Key, the audit log and replay. */
 import request from 'supertest';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import { createApp } from '../../api/app';
 import { requestHash } from '../../api/idempotency';
-import { connectTemporal } from '../../lib/temporal';
 import { eventRoutes, events, httpIdempotencyKeys, stockLevels, stockMovements } from '../../db/schema';
-import { freePort } from '../support/infrastructure';
 import {
   eventually,
-  silentLogger,
   startHarness,
   stockAdjusted,
   uniqueKey,
   type Harness,
+  offlineApp,
 } from '../support/harness';
 
 let h: Harness;
@@ -258,24 +255,13 @@ describe('POST /v1/events/replay', () => {
     await eventually(async () => ((await onHand(sku)) === 10 ? true : undefined));
 
     // two more are stored while Temporal is unreachable, and the relay is not running
-    const deadTemporal = connectTemporal(`127.0.0.1:${await freePort()}`, {
-      namespace: h.context.namespace,
-      taskQueuePrefix: h.taskQueuePrefix,
-      uiUrl: h.context.uiUrl,
-      rpcTimeoutMs: 500,
-    });
-    const offline = createApp({
-      db: h.database.db,
-      temporal: deadTemporal,
-      logger: silentLogger,
-      bodyLimitBytes: 65536,
-    });
+    const { app: offline, close: closeOffline } = await offlineApp(h);
     const missed = [
       stockAdjusted({ sku, delta: -4 }, { source }),
       stockAdjusted({ sku, delta: 1 }, { source }),
     ];
     await request(offline).post('/v1/events/batch').send(missed).expect(200);
-    await deadTemporal.connection.close();
+    await closeOffline();
     expect(await onHand(sku)).toBe(10);
 
     const from = new Date(Date.now() - 60_000).toISOString();

@@ -1,18 +1,15 @@
 /** A 202 means stored: events accepted while Temporal is unreachable are routed later, in order. */
 import request from 'supertest';
 import { asc, eq, sql } from 'drizzle-orm';
-import { createApp } from '../../api/app';
 import { relayPendingRoutes } from '../../api/routing';
-import { connectTemporal } from '../../lib/temporal';
 import { eventRoutes, stockLevels, stockMovements } from '../../db/schema';
-import { freePort } from '../support/infrastructure';
 import {
   eventually,
-  silentLogger,
   startHarness,
   stockAdjusted,
   uniqueKey,
   type Harness,
+  offlineApp,
 } from '../support/harness';
 
 let h: Harness;
@@ -24,19 +21,7 @@ afterAll(async () => {
 });
 
 it('accepts events while Temporal is unreachable and the relay routes them in order once it is back', async () => {
-  // the same database, but a Temporal address nothing listens on
-  const deadTemporal = connectTemporal(`127.0.0.1:${await freePort()}`, {
-    namespace: h.context.namespace,
-    taskQueuePrefix: h.taskQueuePrefix,
-    uiUrl: h.context.uiUrl,
-    rpcTimeoutMs: 500,
-  });
-  const offline = createApp({
-    db: h.database.db,
-    temporal: deadTemporal,
-    logger: silentLogger,
-    bodyLimitBytes: 65536,
-  });
+  const { app: offline, close: closeOffline } = await offlineApp(h);
   const sku = uniqueKey('SKU');
   const sent = [
     stockAdjusted({ sku, delta: 10 }),
@@ -54,7 +39,7 @@ it('accepts events while Temporal is unreachable and the relay routes them in or
   expect(pending.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
   // the first attempt failed and says why; the later two waited behind it without an attempt
   expect(pending.map((r) => r.attempts).sort()).toEqual([0, 0, 1]);
-  await deadTemporal.connection.close();
+  await closeOffline();
 
   const result = await relayPendingRoutes(h.database.db, h.temporal, { limit: 100 });
   expect(result).toMatchObject({ delivered: 3, failed: 0 });
@@ -85,23 +70,12 @@ it('accepts events while Temporal is unreachable and the relay routes them in or
 });
 
 it('leaves a workflow alone while a request holds the lease on its oldest pending route', async () => {
-  const deadTemporal = connectTemporal(`127.0.0.1:${await freePort()}`, {
-    namespace: h.context.namespace,
-    taskQueuePrefix: h.taskQueuePrefix,
-    uiUrl: h.context.uiUrl,
-    rpcTimeoutMs: 500,
-  });
-  const offline = createApp({
-    db: h.database.db,
-    temporal: deadTemporal,
-    logger: silentLogger,
-    bodyLimitBytes: 65536,
-  });
+  const { app: offline, close: closeOffline } = await offlineApp(h);
   const sku = uniqueKey('SKU');
   const workflowId = `sku-${sku}`;
   const sent = [stockAdjusted({ sku, delta: 3 }), stockAdjusted({ sku, delta: 4 })];
   for (const event of sent) await request(offline).post('/v1/events').send(event).expect(202);
-  await deadTemporal.connection.close();
+  await closeOffline();
   const routes = () => h.database.db.select().from(eventRoutes).where(eq(eventRoutes.workflowId, workflowId));
   // a failed delivery gives its lease back at once
   expect((await routes()).map((r) => r.leaseUntil)).toEqual([null, null]);

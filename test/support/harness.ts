@@ -15,7 +15,7 @@ import { inventoryStateQuery } from '../../domain/inventory';
 import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
 import { createDomainWorkers } from '../../workers/worker';
 import { DOMAINS } from '../../domain/names';
-import { readContext, type TestContext } from './infrastructure';
+import { freePort, readContext, type TestContext } from './infrastructure';
 
 export interface Harness {
   context: TestContext;
@@ -98,6 +98,21 @@ export async function startHarness(opts: { maxCachedWorkflows?: number } = {}): 
       await testDb.drop();
     },
   };
+}
+
+/**
+ * The API on this harness's database, but with a Temporal address nothing listens on: every
+ * delivery fails fast and events stay pending. Close it when done.
+ */
+export async function offlineApp(h: Harness): Promise<{ app: Express; close(): Promise<void> }> {
+  const temporal = connectTemporal(`127.0.0.1:${await freePort()}`, {
+    namespace: h.context.namespace,
+    taskQueuePrefix: h.taskQueuePrefix,
+    uiUrl: h.context.uiUrl,
+    rpcTimeoutMs: 500,
+  });
+  const app = createApp({ db: h.database.db, temporal, logger: silentLogger, bodyLimitBytes: 65536 });
+  return { app, close: () => temporal.connection.close() };
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
