@@ -136,17 +136,18 @@ function toRow(valid: ValidEvent): NewEventRow {
 }
 
 /**
- * Stores new events, their master data changes and their pending routes in one transaction (so a 202 means durable), then
- * delivers them, in order per workflow. An event seen before (same source and id, earlier or in the
- * same batch) writes nothing and answers the first result with status `duplicate`.
+ * Stores new events, their master data changes and their pending routes in one transaction (so a
+ * 202 means durable), then delivers them, in order per workflow. An event seen before (same source
+ * and id, earlier or in the same batch) writes nothing and answers the first result with status
+ * `duplicate`.
  */
 export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise<IngestResult[]> {
-  const firstIndex = new Map<string, number>();
+  const keys = new Set<string>();
   const unique: NewEventRow[] = [];
   for (const v of valids) {
     const key = eventKey(v.envelope);
-    if (firstIndex.has(key)) continue;
-    firstIndex.set(key, unique.length);
+    if (keys.has(key)) continue;
+    keys.add(key);
     unique.push(toRow(v));
   }
 
