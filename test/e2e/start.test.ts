@@ -32,7 +32,7 @@ afterAll(() => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-it('starts the whole system, serves an event, and leaves nothing running after SIGINT', async () => {
+it('starts the whole system, serves an event, and leaves nothing running after Ctrl-C', async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-start-'));
   fs.chmodSync(dataDir, 0o755);
   const ports = {
@@ -95,7 +95,8 @@ it('starts the whole system, serves an event, and leaves nothing running after S
   expect(workerMetrics).toMatch(/temporal_activity_execution_latency/);
   expect(await listening(ports.TEMPORAL_DEV_UI_PORT)).toBe(true);
 
-  process.kill(proc.pid as number, 'SIGINT');
+  // as a terminal's Ctrl-C does: the signal reaches the whole process group, children included
+  process.kill(-(proc.pid as number), 'SIGINT');
   expect(await exited).toBe(0);
   for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
   expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
