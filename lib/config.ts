@@ -85,7 +85,7 @@ export const configSchema = z.object({
   WORKER_HEALTH_PORT: port.default(3001),
   /** How long a stopping worker lets in-flight activities finish before it exits, in milliseconds. */
   WORKER_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
-  /** Workflow executions kept in the worker's cache (lower forces more replays). */
+  /** Workflow executions kept in the worker's cache, per task queue (lower forces more replays). */
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(1000),
   /** Activities and workflow tasks one worker runs at once, per task queue. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),

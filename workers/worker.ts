@@ -42,21 +42,17 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
 }
 
 /**
- * One worker per domain this process serves, each on its domain's task queue. The workflow cache
- * size is split between them so the process keeps to the configured total.
+ * One worker per domain this process serves, each on its domain's task queue, each with the given
+ * cache and slots (an idle domain's worker holds nothing in its cache).
  */
 export async function createDomainWorkers(
   opts: Omit<WorkerOptions, 'taskQueue'> & { taskQueuePrefix: string; domains: readonly Domain[] },
 ): Promise<{ domain: Domain; taskQueue: string; worker: Worker }[]> {
   const { taskQueuePrefix, domains, ...rest } = opts;
-  const cache =
-    rest.maxCachedWorkflows === undefined
-      ? undefined
-      : Math.max(1, Math.floor(rest.maxCachedWorkflows / domains.length));
   return Promise.all(
     domains.map(async (domain) => {
       const taskQueue = taskQueueName(taskQueuePrefix, domain);
-      const worker = await createWorker({ ...rest, taskQueue, maxCachedWorkflows: cache });
+      const worker = await createWorker({ ...rest, taskQueue });
       return { domain, taskQueue, worker };
     }),
   );
