@@ -59,6 +59,9 @@ export async function sendStockChange(
 ): Promise<string> {
   const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
     workflowId: inventoryWorkflowId(input.sku),
+    // a running execution for the SKU takes the signal; a closed one is followed by a new run
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     taskQueue,
     args: [input],
     signal: stockChangedSignal,
