@@ -12,7 +12,9 @@ import { projectEvent } from '../db/queries/masterdata';
 import { Problem, validationProblem, zodFieldErrors } from './problem';
 import {
   deliverInOrder,
+  drainWorkflow,
   eventKey,
+  lockWorkflowRoutes,
   planRoute,
   ROUTE_LEASE_MS,
   toStored,
@@ -151,7 +153,25 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
     unique.push(toRow(v));
   }
 
+  // one writer per workflow at a time: an event's place in the store (its seq) is then the order
+  // its workflow receives it in, even for requests that arrive together
+  const workflowIds = [
+    ...new Set(
+      unique.flatMap((row) => {
+        const plan = planRoute({
+          source: row.source,
+          id: row.id,
+          type: row.type,
+          data: row.data,
+          correlationId: row.correlationId,
+        });
+        return plan ? [plan.workflowId] : [];
+      }),
+    ),
+  ].sort();
+
   const stored = await deps.db.transaction(async (tx) => {
+    for (const workflowId of workflowIds) await lockWorkflowRoutes(tx, workflowId);
     const inserted = unique.length
       ? await tx.insert(events).values(unique).onConflictDoNothing().returning()
       : [];
@@ -188,9 +208,22 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
     stored.routes.map((r) => [eventKey({ source: r.eventSource, id: r.eventId }), r]),
   );
   const deliverable = stored.planned.filter((p) => !stored.blocked.has(p.plan.workflowId));
-  const outcomes = await deliverInOrder(deps.db, deps.temporal, deliverable, {
-    observe: deps.metrics?.observeRouting,
-  });
+  const observe = deps.metrics?.observeRouting;
+  const outcomes = await deliverInOrder(deps.db, deps.temporal, deliverable, { observe });
+  // events that queued behind this request's, for a workflow it just reached, are delivered now
+  // rather than at the relay's next pass; where delivery failed they are left to the relay
+  const toDrain = [
+    ...new Set(
+      deliverable
+        .filter((p) => outcomes.get(eventKey(p.event))?.status === 'delivered')
+        .map((p) => p.plan.workflowId),
+    ),
+  ];
+  for (const drained of await mapWithConcurrency(toDrain, 16, (w) =>
+    drainWorkflow(deps.db, deps.temporal, w, { observe }),
+  )) {
+    for (const [key, result] of drained) outcomes.set(key, result);
+  }
   for (const [key, outcome] of outcomes) {
     const route = routeByKey.get(key);
     if (!route) continue;
@@ -273,4 +306,19 @@ async function workflowsWithEarlierPending(
       ),
     );
   return new Set(rows.map((r) => r.workflowId));
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function mapWithConcurrency<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }

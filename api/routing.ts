@@ -2,14 +2,14 @@
  * The router: which workflow an event goes to, and delivering it there. Workflow ids are business
  * keys, so delivering an event twice lands on the same execution; the activities are idempotent.
  */
-import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { TemporalHandle } from '../lib/temporal';
 import { inventoryWorkflowId, taskQueueName, WORKFLOW_DOMAINS, WORKFLOW_TYPES } from '../domain/names';
 import { stockChangedSignal, type InventoryItemInput, type StockChange } from '../domain/inventory';
 import type { StockAdjustedV1 } from '../domain/events/inventory';
 import type { EventType } from '../domain/events/catalogue';
-import type { Db } from '../db/client';
+import type { Db, Tx } from '../db/client';
 import { eventRoutes, events, type EventRow } from '../db/schema';
 
 export interface StoredEvent {
@@ -227,43 +227,107 @@ async function relayBatch(
   temporal: TemporalHandle,
   opts: { limit: number; observe?: RoutingObserver },
 ): Promise<{ delivered: number; failed: number }> {
-  // the head of each workflow's pending queue decides: leased means someone is on it
+  // workflows whose oldest pending route nobody holds, oldest first
   const heads = db
     .selectDistinctOn([eventRoutes.workflowId], {
       workflowId: eventRoutes.workflowId,
+      eventSeq: eventRoutes.eventSeq,
       leaseUntil: eventRoutes.leaseUntil,
     })
     .from(eventRoutes)
     .where(eq(eventRoutes.status, 'pending'))
     .orderBy(eventRoutes.workflowId, asc(eventRoutes.eventSeq))
     .as('heads');
-  const rows = await db
-    .select({ event: events, workflowId: eventRoutes.workflowId })
-    .from(eventRoutes)
-    .innerJoin(heads, eq(heads.workflowId, eventRoutes.workflowId))
-    .innerJoin(events, and(eq(events.source, eventRoutes.eventSource), eq(events.id, eventRoutes.eventId)))
-    .where(
-      and(eq(eventRoutes.status, 'pending'), or(isNull(heads.leaseUntil), lt(heads.leaseUntil, sql`now()`))),
-    )
-    .orderBy(asc(eventRoutes.eventSeq))
+  const workflows = await db
+    .select({ workflowId: heads.workflowId })
+    .from(heads)
+    .where(or(isNull(heads.leaseUntil), lt(heads.leaseUntil, sql`now()`)))
+    .orderBy(asc(heads.eventSeq))
     .limit(opts.limit);
-  const blocked = new Set<string>();
   let delivered = 0;
   let failed = 0;
-  for (const { event, workflowId } of rows) {
-    if (blocked.has(workflowId)) continue;
-    const stored = toStored(event);
-    const plan = planRoute(stored);
-    if (!plan) continue;
-    const result = await deliverRoute(db, temporal, stored, plan, opts.observe);
-    if (result.status === 'delivered') delivered++;
-    else {
-      failed++;
-      blocked.add(workflowId);
+  for (const { workflowId } of workflows) {
+    const results = await drainWorkflow(db, temporal, workflowId, { observe: opts.observe, rounds: 1 });
+    for (const r of results.values()) {
+      if (r.status === 'delivered') delivered++;
+      else failed++;
     }
   }
   return { delivered, failed };
 }
+
+/**
+ * Takes the lease on a workflow's pending routes, oldest first, unless its oldest pending route is
+ * held by someone else (then they deliver it and what follows). One claim per workflow at a time.
+ */
+export async function claimPendingRoutes(db: Db, workflowId: string, limit = 500): Promise<EventRow[]> {
+  return db.transaction(async (tx) => {
+    await lockWorkflowRoutes(tx, workflowId);
+    const rows = await tx
+      .select({ event: events, held: sql<boolean>`coalesce(${eventRoutes.leaseUntil} > now(), false)` })
+      .from(eventRoutes)
+      .innerJoin(events, and(eq(events.source, eventRoutes.eventSource), eq(events.id, eventRoutes.eventId)))
+      .where(and(eq(eventRoutes.workflowId, workflowId), eq(eventRoutes.status, 'pending')))
+      .orderBy(asc(eventRoutes.eventSeq))
+      .limit(limit);
+    if (rows.length === 0 || rows[0]?.held) return [];
+    await tx
+      .update(eventRoutes)
+      .set({ leaseUntil: sql`now() + make_interval(secs => ${ROUTE_LEASE_MS / 1000})` })
+      .where(
+        and(
+          eq(eventRoutes.workflowId, workflowId),
+          eq(eventRoutes.status, 'pending'),
+          inArray(
+            eventRoutes.eventSeq,
+            rows.map((r) => r.event.seq),
+          ),
+        ),
+      );
+    return rows.map((r) => r.event);
+  });
+}
+
+/**
+ * Delivers whatever is pending for a workflow and not held by another process, in order, until
+ * nothing is left or a delivery fails (then the rest is released for the relay). Called by the
+ * request that just delivered to the workflow, so events queued behind it do not wait for the relay.
+ */
+export async function drainWorkflow(
+  db: Db,
+  temporal: TemporalHandle,
+  workflowId: string,
+  opts: { observe?: RoutingObserver; rounds?: number } = {},
+): Promise<Map<string, RoutingResult>> {
+  const results = new Map<string, RoutingResult>();
+  for (let round = 0; round < (opts.rounds ?? 3); round++) {
+    const claimed = await claimPendingRoutes(db, workflowId);
+    if (claimed.length === 0) break;
+    const planned: PlannedEvent[] = [];
+    for (const row of claimed) {
+      const event = toStored(row);
+      const plan = planRoute(event);
+      // a route whose type lost its workflow cannot be delivered; leave it, and what follows, pending
+      if (!plan) break;
+      planned.push({ event, plan });
+    }
+    await releaseRoutes(db, claimed.slice(planned.length));
+    const outcome = await deliverInOrder(db, temporal, planned, { observe: opts.observe });
+    for (const [key, r] of outcome) results.set(key, r);
+    if (planned.length < claimed.length || [...outcome.values()].some((r) => r.status !== 'delivered')) break;
+  }
+  return results;
+}
+
+/**
+ * Serialises, per workflow, storing new routes and claiming pending ones (until the transaction
+ * ends), so an event's seq is the order its workflow receives it in.
+ */
+export async function lockWorkflowRoutes(tx: Tx, workflowId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${ROUTE_LOCK_SPACE}, hashtext(${workflowId}))`);
+}
+
+const ROUTE_LOCK_SPACE = 7_233_002;
 
 export function toStored(row: EventRow): StoredEvent {
   return { source: row.source, id: row.id, type: row.type, data: row.data, correlationId: row.correlationId };

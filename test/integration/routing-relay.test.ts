@@ -106,3 +106,35 @@ it('leaves a workflow alone while a request holds the lease on its oldest pendin
   expect(movements.map((m) => m.causationId)).toEqual(sent.map((e) => e.id));
   expect((await routes()).every((r) => r.status === 'delivered' && r.leaseUntil === null)).toBe(true);
 });
+
+it('delivers events queued behind a concurrent request without waiting for the relay, in stored order', async () => {
+  // no relay runs in this test: whatever is delivered, the requests delivered themselves
+  const sku = uniqueKey('SKU');
+  const workflowId = `sku-${sku}`;
+  const sent = Array.from({ length: 20 }, (_, i) => stockAdjusted({ sku, delta: i + 1 }));
+  const answers = await Promise.all(sent.map((e) => request(h.app).post('/v1/events').send(e).expect(202)));
+  expect(answers.every((a) => a.body.routing.workflowId === workflowId)).toBe(true);
+
+  const routes = await eventually(async () => {
+    const rows = await h.database.db
+      .select()
+      .from(eventRoutes)
+      .where(eq(eventRoutes.workflowId, workflowId))
+      .orderBy(asc(eventRoutes.eventSeq));
+    return rows.every((r) => r.status === 'delivered') ? rows : undefined;
+  }, 10_000);
+  expect(routes.every((r) => r.leaseUntil === null && r.attempts === 1)).toBe(true);
+
+  const movements = await eventually(async () => {
+    const rows = await h.database.db
+      .select()
+      .from(stockMovements)
+      .where(eq(stockMovements.sku, sku))
+      .orderBy(asc(stockMovements.id));
+    return rows.length === 20 ? rows : undefined;
+  });
+  // applied in the order the events were stored, each once
+  expect(movements.map((m) => m.causationId)).toEqual(routes.map((r) => r.eventId));
+  const history = await h.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  expect((history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(20);
+});
