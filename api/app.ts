@@ -10,10 +10,10 @@ import { BATCH_CONTENT_TYPES, EVENT_CONTENT_TYPES, eventsRouter } from './events
 import { inventoryRouter } from './inventory';
 import { masterDataRouter } from './masterdata';
 import { buildOpenApiDocument } from './openapi';
-import { errorHandler, notFoundHandler, notReadyProblem, sendProblem } from './problem';
+import { errorHandler, notFoundHandler, sendReadiness } from './problem';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import { checkDatabase } from '../db/health';
-import { checkTemporal } from './workflow-status';
+import { checkTemporal } from '../lib/temporal';
 
 export interface AppDeps {
   db: Db;
@@ -22,14 +22,17 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** How long an Idempotency-Key is remembered (default 24). */
   idempotencyTtlHours?: number;
-  /** Prometheus metrics served at /metrics (created without process metrics when not given). */
-  metrics?: ApiMetrics;
+  /** Prometheus metrics served at /metrics. */
+  metrics: ApiMetrics;
 }
 
-export function createApp(given: AppDeps): Express {
+/** What createApp needs; without metrics it makes its own (without process metrics). */
+export type AppOptions = Omit<AppDeps, 'metrics'> & { metrics?: ApiMetrics };
+
+export function createApp(options: AppOptions): Express {
   const deps: AppDeps = {
-    ...given,
-    metrics: given.metrics ?? createApiMetrics(given.db, { defaultMetrics: false }),
+    ...options,
+    metrics: options.metrics ?? createApiMetrics(options.db, { defaultMetrics: false }),
   };
   const app = express();
   app.disable('x-powered-by');
@@ -70,15 +73,16 @@ export function createApp(given: AppDeps): Express {
 
   /** Readiness: Postgres reachable, migrations at head, Temporal reachable; 503 otherwise. */
   app.get('/readyz', async (_req, res) => {
-    const [database, temporal] = await Promise.all([checkDatabase(deps.db), checkTemporal(deps.temporal)]);
-    const checks = { ...database, temporal };
-    if (Object.values(checks).every((c) => c.ok)) return res.json({ status: 'ready', checks });
-    sendProblem(res, notReadyProblem(checks));
+    const [database, temporal] = await Promise.all([
+      checkDatabase(deps.db),
+      checkTemporal(deps.temporal.connection),
+    ]);
+    sendReadiness(res, { ...database, temporal });
   });
 
   /** Prometheus metrics. */
   app.get('/metrics', async (_req, res) => {
-    const registry = (deps.metrics as ApiMetrics).registry;
+    const { registry } = deps.metrics;
     res.type(registry.contentType).send(await registry.metrics());
   });
 

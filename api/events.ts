@@ -176,18 +176,16 @@ export async function replayEvents(
       ? encodeCursor((page[page.length - 1] as { event: EventRow }).event.seq)
       : null;
   const planned: PlannedEvent[] = [];
-  const unrouted: EventRow[] = [];
   for (const { event } of page) {
     const stored = toStored(event);
     const plan = planRoute(stored);
     if (plan) planned.push({ event: stored, plan });
-    else unrouted.push(event);
   }
   const answer: ReplayAnswer = {
     matched: page.length,
     redriven: 0,
     failed: 0,
-    notRouted: unrouted.length,
+    notRouted: page.length - planned.length,
     projected: 0,
     dryRun: request.dryRun,
     nextCursor,
@@ -214,7 +212,7 @@ export async function replayEvents(
       .onConflictDoNothing();
   }
   const outcomes = await deliverInOrder(deps.db, deps.temporal, planned, {
-    observe: deps.metrics?.observeRouting,
+    observe: deps.metrics.observeRouting,
   });
   for (const outcome of outcomes.values()) {
     if (outcome.status === 'delivered') answer.redriven++;

@@ -2,7 +2,7 @@
  * The path of an event into the system: validate, store once, route. Used by the single and the
  * batch endpoint alike; a batch is stored in one transaction.
  */
-import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { cloudEventEnvelopeSchema, type CloudEventEnvelope } from '../domain/events/envelope';
 import { lookupEventSchema } from '../domain/events/catalogue';
 import { executionUiLink } from '../lib/temporal';
@@ -45,18 +45,18 @@ export interface IngestResult {
   body: EventAnswer;
 }
 
-/** Envelope, then type and version, then data: every failing field is reported at once. */
 /** As validateEvent, counting a rejection in the metrics by the type the body claims. */
 export function validateCounted(deps: AppDeps, body: unknown, pathPrefix = ''): ValidEvent {
   try {
     return validateEvent(body, pathPrefix);
   } catch (err) {
     const claimed = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
-    deps.metrics?.countEvent(claimed, 'rejected');
+    deps.metrics.countEvent(claimed, 'rejected');
     throw err;
   }
 }
 
+/** Envelope, then type and version, then data: every failing field is reported at once. */
 export function validateEvent(body: unknown, pathPrefix = ''): ValidEvent {
   const envelope = cloudEventEnvelopeSchema.safeParse(body);
   if (!envelope.success) throw validationProblem(zodFieldErrors(envelope.error, pathPrefix));
@@ -144,47 +144,39 @@ function toRow(valid: ValidEvent): NewEventRow {
  * `duplicate`.
  */
 export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise<IngestResult[]> {
-  const keys = new Set<string>();
-  const unique: NewEventRow[] = [];
+  const unique = new Map<string, NewEventRow>();
   for (const v of valids) {
     const key = eventKey(v.envelope);
-    if (keys.has(key)) continue;
-    keys.add(key);
-    unique.push(toRow(v));
+    if (!unique.has(key)) unique.set(key, toRow(v));
   }
-
+  const plans = new Map<string, RoutePlan>();
+  for (const [key, row] of unique) {
+    const plan = planRoute({ ...row, correlationId: row.correlationId as string });
+    if (plan) plans.set(key, plan);
+  }
   // one writer per workflow at a time: an event's place in the store (its seq) is then the order
   // its workflow receives it in, even for requests that arrive together
-  const workflowIds = [
-    ...new Set(
-      unique.flatMap((row) => {
-        const plan = planRoute({
-          source: row.source,
-          id: row.id,
-          type: row.type,
-          data: row.data,
-          correlationId: row.correlationId,
-        });
-        return plan ? [plan.workflowId] : [];
-      }),
-    ),
-  ].sort();
+  const workflowIds = [...new Set([...plans.values()].map((p) => p.workflowId))].sort();
 
   const stored = await deps.db.transaction(async (tx) => {
     for (const workflowId of workflowIds) await lockWorkflowRoutes(tx, workflowId);
-    const inserted = unique.length
-      ? await tx.insert(events).values(unique).onConflictDoNothing().returning()
+    // under the locks, any pending route of these workflows is older than this request's events
+    const blocked = await workflowsWithPending(tx, workflowIds);
+    const inserted = unique.size
+      ? await tx
+          .insert(events)
+          .values([...unique.values()])
+          .onConflictDoNothing()
+          .returning()
       : [];
     inserted.sort((a, b) => a.seq - b.seq);
     const planned: (PlannedEvent & { row: EventRow })[] = [];
     for (const row of inserted) {
-      const event = toStored(row);
-      const plan = planRoute(event);
-      if (plan) planned.push({ event, plan, row });
+      const plan = plans.get(eventKey(row));
+      if (plan) planned.push({ event: toStored(row), plan, row });
       // master data changes commit with their event, so a 202 for them means applied
       await projectEvent(tx, row);
     }
-    const blocked = await workflowsWithEarlierPending(tx, planned);
     // this request delivers what is not blocked, and holds those routes while it does
     const lease = sql`now() + make_interval(secs => ${ROUTE_LEASE_MS / 1000})`;
     const routes = planned.length
@@ -208,7 +200,7 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
     stored.routes.map((r) => [eventKey({ source: r.eventSource, id: r.eventId }), r]),
   );
   const deliverable = stored.planned.filter((p) => !stored.blocked.has(p.plan.workflowId));
-  const observe = deps.metrics?.observeRouting;
+  const observe = deps.metrics.observeRouting;
   const outcomes = await deliverInOrder(deps.db, deps.temporal, deliverable, { observe });
   // events that queued behind this request's, for a workflow it just reached, are delivered now
   // rather than at the relay's next pass; where delivery failed they are left to the relay
@@ -238,7 +230,7 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
   }
 
   const fresh = new Map(stored.inserted.map((row) => [eventKey(row), row]));
-  const missing = unique.filter((row) => !fresh.has(eventKey(row)));
+  const missing = [...unique.values()].filter((row) => !fresh.has(eventKey(row)));
   const earlier = await loadEvents(deps, missing);
 
   const answers = new Map<string, IngestResult>();
@@ -257,14 +249,14 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
       },
       'event accepted',
     );
-    deps.metrics?.countEvent(row.type, 'accepted');
+    deps.metrics.countEvent(row.type, 'accepted');
     answers.set(key, { code: 202, body });
   }
   for (const row of missing) {
     const key = eventKey(row);
     const first = earlier.get(key);
     if (!first) throw new Error(`event ${row.source}/${row.id} conflicted but was not found`);
-    deps.metrics?.countEvent(row.type, 'duplicate');
+    deps.metrics.countEvent(row.type, 'duplicate');
     answers.set(key, { code: 200, body: eventAnswer(deps, first.event, first.route, 'duplicate') });
   }
 
@@ -273,7 +265,7 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
     const key = eventKey(v.envelope);
     const result = answers.get(key) as IngestResult;
     if (seen.has(key)) {
-      deps.metrics?.countEvent(v.envelope.type, 'duplicate');
+      deps.metrics.countEvent(v.envelope.type, 'duplicate');
       return { code: 200, body: { ...result.body, status: 'duplicate' } };
     }
     seen.add(key);
@@ -281,30 +273,13 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
   });
 }
 
-/** Workflows that still have an older event waiting: new events for them wait behind it. */
-async function workflowsWithEarlierPending(
-  tx: Tx,
-  planned: { plan: RoutePlan; row: EventRow }[],
-): Promise<Set<string>> {
-  const firstSeq = new Map<string, number>();
-  for (const { plan, row } of planned) {
-    if (!firstSeq.has(plan.workflowId)) firstSeq.set(plan.workflowId, row.seq);
-  }
-  if (firstSeq.size === 0) return new Set();
+/** Those of these workflows that have an event still waiting to be routed. */
+async function workflowsWithPending(tx: Tx, workflowIds: string[]): Promise<Set<string>> {
+  if (workflowIds.length === 0) return new Set();
   const rows = await tx
     .selectDistinct({ workflowId: eventRoutes.workflowId })
     .from(eventRoutes)
-    .where(
-      and(
-        eq(eventRoutes.status, 'pending'),
-        inArray(eventRoutes.workflowId, [...firstSeq.keys()]),
-        or(
-          ...[...firstSeq].map(([workflowId, seq]) =>
-            and(eq(eventRoutes.workflowId, workflowId), lt(eventRoutes.eventSeq, seq)),
-          ),
-        ),
-      ),
-    );
+    .where(and(eq(eventRoutes.status, 'pending'), inArray(eventRoutes.workflowId, workflowIds)));
   return new Set(rows.map((r) => r.workflowId));
 }
 

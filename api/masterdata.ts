@@ -165,92 +165,83 @@ function saved(row: Version, body: unknown, location: string): CommandResponse {
   return { status: created ? 201 : 200, body, headers: { Location: location } };
 }
 
+/** One master data resource: its path key, the upsert event a PUT becomes, and how to read it. */
+interface Resource<Row extends Version> {
+  path: string;
+  param: string;
+  keySchema: typeof idSchema;
+  /** What a 404 calls it. */
+  noun: string;
+  type: EventType;
+  load(key: string): Promise<Row | undefined>;
+  view(row: Row): Promise<{ links: { self: string } }>;
+}
+
+/** PUT (create or replace, through the upsert event) and GET of one resource. */
+function addResource<Row extends Version>(router: Router, deps: AppDeps, r: Resource<Row>): void {
+  router.put(
+    r.path,
+    command(deps, `PUT ${r.path}`, async (req) => {
+      const key = pathKey(req, r.param, r.keySchema);
+      await upsertThroughEvent(deps, req, r.type, { field: r.param, value: key });
+      const row = (await r.load(key)) as Row;
+      const view = await r.view(row);
+      return saved(row, view, view.links.self);
+    }),
+  );
+  router.get(r.path, async (req, res) => {
+    const key = pathKey(req, r.param, r.keySchema);
+    const row = await r.load(key);
+    if (!row) throw notFound(r.noun, key);
+    res.json(await r.view(row));
+  });
+}
+
 export function masterDataRouter(deps: AppDeps): Router {
   const router = Router();
   const { db } = deps;
-  const loadCustomer = async (id: string) =>
-    (await db.select().from(customers).where(eq(customers.customerId, id)))[0];
-  const loadSupplier = async (id: string) =>
-    (await db.select().from(suppliers).where(eq(suppliers.supplierId, id)))[0];
-  const loadProduct = async (sku: string) =>
-    (await db.select().from(products).where(eq(products.sku, sku)))[0];
   const loadRule = async (sku: string) =>
     (await db.select().from(reorderSettings).where(eq(reorderSettings.sku, sku)))[0];
 
-  /** Create or replace a customer (stored as a customer.upserted event). */
-  router.put(
-    '/v1/customers/:customerId',
-    command(deps, 'PUT /v1/customers/:customerId', async (req) => {
-      const customerId = pathKey(req, 'customerId', idSchema);
-      await upsertThroughEvent(deps, req, 'customer.upserted', { field: 'customerId', value: customerId });
-      const row = (await loadCustomer(customerId)) as CustomerRow;
-      const view = customerView(row);
-      return saved(row, view, view.links.self);
-    }),
-  );
-  /** One customer. */
-  router.get('/v1/customers/:customerId', async (req, res) => {
-    const customerId = pathKey(req, 'customerId', idSchema);
-    const row = await loadCustomer(customerId);
-    if (!row) throw notFound('Customer', customerId);
-    res.json(customerView(row));
+  /** Customers (customer.upserted). */
+  addResource<CustomerRow>(router, deps, {
+    path: '/v1/customers/:customerId',
+    param: 'customerId',
+    keySchema: idSchema,
+    noun: 'Customer',
+    type: 'customer.upserted',
+    load: async (id) => (await db.select().from(customers).where(eq(customers.customerId, id)))[0],
+    view: async (row) => customerView(row),
   });
-
-  /** Create or replace a supplier (stored as a supplier.upserted event). */
-  router.put(
-    '/v1/suppliers/:supplierId',
-    command(deps, 'PUT /v1/suppliers/:supplierId', async (req) => {
-      const supplierId = pathKey(req, 'supplierId', idSchema);
-      await upsertThroughEvent(deps, req, 'supplier.upserted', { field: 'supplierId', value: supplierId });
-      const row = (await loadSupplier(supplierId)) as SupplierRow;
-      const view = supplierView(row);
-      return saved(row, view, view.links.self);
-    }),
-  );
-  /** One supplier. */
-  router.get('/v1/suppliers/:supplierId', async (req, res) => {
-    const supplierId = pathKey(req, 'supplierId', idSchema);
-    const row = await loadSupplier(supplierId);
-    if (!row) throw notFound('Supplier', supplierId);
-    res.json(supplierView(row));
+  /** Suppliers (supplier.upserted). */
+  addResource<SupplierRow>(router, deps, {
+    path: '/v1/suppliers/:supplierId',
+    param: 'supplierId',
+    keySchema: idSchema,
+    noun: 'Supplier',
+    type: 'supplier.upserted',
+    load: async (id) => (await db.select().from(suppliers).where(eq(suppliers.supplierId, id)))[0],
+    view: async (row) => supplierView(row),
   });
-
-  /** Create or replace a product, optionally with its reorder rule (a product.upserted event). */
-  router.put(
-    '/v1/products/:sku',
-    command(deps, 'PUT /v1/products/:sku', async (req) => {
-      const sku = pathKey(req, 'sku', skuSchema);
-      await upsertThroughEvent(deps, req, 'product.upserted', { field: 'sku', value: sku });
-      const row = (await loadProduct(sku)) as ProductRow;
-      const view = productView(row, await loadRule(sku));
-      return saved(row, view, view.links.self);
-    }),
-  );
-  /** One product with its reorder rule. */
-  router.get('/v1/products/:sku', async (req, res) => {
-    const sku = pathKey(req, 'sku', skuSchema);
-    const row = await loadProduct(sku);
-    if (!row) throw notFound('Product', sku);
-    res.json(productView(row, await loadRule(sku)));
+  /** Products with their reorder rule (product.upserted). */
+  addResource<ProductRow>(router, deps, {
+    path: '/v1/products/:sku',
+    param: 'sku',
+    keySchema: skuSchema,
+    noun: 'Product',
+    type: 'product.upserted',
+    load: async (sku) => (await db.select().from(products).where(eq(products.sku, sku)))[0],
+    view: async (row) => productView(row, await loadRule(row.sku)),
   });
-
-  /** Set a SKU's reorder rule (an inventory.reorder_settings_changed event). */
-  router.put(
-    '/v1/products/:sku/reorder-settings',
-    command(deps, 'PUT /v1/products/:sku/reorder-settings', async (req) => {
-      const sku = pathKey(req, 'sku', skuSchema);
-      await upsertThroughEvent(deps, req, 'inventory.reorder_settings_changed', { field: 'sku', value: sku });
-      const row = (await loadRule(sku)) as ReorderSettingsRow;
-      const view = reorderSettingsView(row);
-      return saved(row, view, view.links.self);
-    }),
-  );
-  /** A SKU's reorder rule. */
-  router.get('/v1/products/:sku/reorder-settings', async (req, res) => {
-    const sku = pathKey(req, 'sku', skuSchema);
-    const row = await loadRule(sku);
-    if (!row) throw notFound('Reorder rule', sku);
-    res.json(reorderSettingsView(row));
+  /** A SKU's reorder rule (inventory.reorder_settings_changed). */
+  addResource<ReorderSettingsRow>(router, deps, {
+    path: '/v1/products/:sku/reorder-settings',
+    param: 'sku',
+    keySchema: skuSchema,
+    noun: 'Reorder rule',
+    type: 'inventory.reorder_settings_changed',
+    load: loadRule,
+    view: async (row) => reorderSettingsView(row),
   });
 
   return router;

@@ -62,12 +62,16 @@ export function requireContentType(req: Request, types: string[]): void {
   }
 }
 
-/** 503 from /readyz: names each failing check, and carries all of them. */
-export function notReadyProblem(checks: Record<string, { ok: boolean; detail?: string }>): Problem {
+/** /readyz: 200 with every check when all pass, else 503 problem+json naming each failing one. */
+export function sendReadiness(res: Response, checks: Record<string, { ok: boolean; detail?: string }>): void {
   const failing = Object.entries(checks)
     .filter(([, c]) => !c.ok)
     .map(([name, c]) => `${name}: ${c.detail ?? 'failed'}`);
-  return new Problem(503, 'not-ready', 'Not ready', failing.join('; '), undefined, { checks });
+  if (failing.length === 0) {
+    res.json({ status: 'ready', checks });
+    return;
+  }
+  sendProblem(res, new Problem(503, 'not-ready', 'Not ready', failing.join('; '), undefined, { checks }));
 }
 
 export function sendProblem(res: Response, problem: Problem): void {

@@ -2,7 +2,7 @@
  * The router: which workflow an event goes to, and delivering it there. Workflow ids are business
  * keys, so delivering an event twice lands on the same execution; the activities are idempotent.
  */
-import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { TemporalHandle } from '../lib/temporal';
 import { inventoryWorkflowId, taskQueueName, WORKFLOW_DOMAINS, WORKFLOW_TYPES } from '../domain/names';
@@ -75,9 +75,6 @@ export function planRoute(event: StoredEvent): RoutePlan | null {
   const planner = routePlanners[event.type as EventType];
   return planner ? planner(event) : null;
 }
-
-/** Event types a workflow consumes. */
-export const routedEventTypes = (): string[] => Object.keys(routePlanners);
 
 /** Receives the duration of each delivery attempt (metrics). */
 export type RoutingObserver = (seconds: number, outcome: 'delivered' | 'pending') => void;
@@ -201,9 +198,10 @@ export const eventKey = (e: { source: string; id: string }): string => `${e.sour
 
 /**
  * Routes events still pending (accepted while Temporal was unreachable, whose first delivery
- * failed, or whose process died while delivering), oldest first. A workflow whose oldest pending
- * route is leased (a request is delivering it) is left alone, so nothing overtakes it and nothing
- * is sent twice; per workflow the relay stops at the first failure so order is kept.
+ * failed, or whose process died while delivering), for up to `limit` workflows, oldest first. A
+ * workflow whose oldest pending route is leased (a request is delivering it) is left alone, so
+ * nothing overtakes it and nothing is sent twice; per workflow the relay stops at the first
+ * failure so order is kept.
  */
 export async function relayPendingRoutes(
   db: Db,
@@ -227,22 +225,13 @@ async function relayBatch(
   temporal: TemporalHandle,
   opts: { limit: number; observe?: RoutingObserver },
 ): Promise<{ delivered: number; failed: number }> {
-  // workflows whose oldest pending route nobody holds, oldest first
-  const heads = db
-    .selectDistinctOn([eventRoutes.workflowId], {
-      workflowId: eventRoutes.workflowId,
-      eventSeq: eventRoutes.eventSeq,
-      leaseUntil: eventRoutes.leaseUntil,
-    })
+  // workflows with pending routes, the longest waiting first; the claim skips those someone holds
+  const workflows = await db
+    .select({ workflowId: eventRoutes.workflowId })
     .from(eventRoutes)
     .where(eq(eventRoutes.status, 'pending'))
-    .orderBy(eventRoutes.workflowId, asc(eventRoutes.eventSeq))
-    .as('heads');
-  const workflows = await db
-    .select({ workflowId: heads.workflowId })
-    .from(heads)
-    .where(or(isNull(heads.leaseUntil), lt(heads.leaseUntil, sql`now()`)))
-    .orderBy(asc(heads.eventSeq))
+    .groupBy(eventRoutes.workflowId)
+    .orderBy(sql`min(${eventRoutes.eventSeq})`)
     .limit(opts.limit);
   let delivered = 0;
   let failed = 0;

@@ -1,7 +1,6 @@
 /** The `workflow: { id, runId, status }` block every workflow-backed resource carries. */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { AppDeps } from './app';
-import type { TemporalHandle } from '../lib/temporal';
 
 export interface WorkflowRef {
   id: string;
@@ -11,18 +10,6 @@ export interface WorkflowRef {
 }
 
 const DESCRIBE_DEADLINE_MS = 2000;
-
-/** Temporal answers (the frontend's system info) within the describe deadline. */
-export async function checkTemporal(temporal: TemporalHandle): Promise<{ ok: boolean; detail?: string }> {
-  try {
-    await temporal.connection.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () =>
-      temporal.connection.workflowService.getSystemInfo({}),
-    );
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, detail: `unreachable: ${(err as Error).message}` };
-  }
-}
 
 export async function describeWorkflow(deps: AppDeps, workflowId: string): Promise<WorkflowRef> {
   try {

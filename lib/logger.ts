@@ -21,14 +21,3 @@ export const REDACTED_PATHS = [
 export function createLogger(level: string, name: string, destination?: pino.DestinationStream): Logger {
   return pino({ name, level, redact: REDACTED_PATHS }, destination);
 }
-
-/** A connection URL with its password replaced, for log lines. */
-export function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable url)';
-  }
-}

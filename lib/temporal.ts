@@ -1,6 +1,7 @@
 /** The long-lived Temporal client: one per process, injected wherever it is needed. */
 import fs from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { ConfigError, type Config } from './config';
 
 /** TLS and API key for the connection (Temporal Cloud, or a server behind TLS); none for a dev server. */
@@ -78,6 +79,44 @@ export function temporalSecurityOrExit(config: Config): TemporalSecurity {
 
 export function temporalAddress(config: Config): string {
   return config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_DEV_PORT}`;
+}
+
+/** The part of a client Connection or a worker's NativeConnection a readiness check needs. */
+interface AnswersSystemInfo {
+  withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R>;
+  workflowService: { getSystemInfo(request: object): Promise<unknown> };
+}
+
+/** Readiness: Temporal's frontend answers GetSystemInfo within 2 seconds. */
+export async function checkTemporal(
+  connection: AnswersSystemInfo,
+): Promise<{ ok: boolean; detail?: string }> {
+  try {
+    await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, detail: `unreachable: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * The history of one run of `workflowId` (`runId`, or the latest), or with `allRuns` the whole
+ * continue-as-new chain ending at it; oldest first.
+ */
+export async function fetchRunChain(
+  client: Client,
+  workflowId: string,
+  opts: { runId?: string; allRuns?: boolean } = {},
+): Promise<History[]> {
+  const histories: History[] = [];
+  let runId = opts.runId;
+  do {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    histories.unshift(history);
+    runId =
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  } while (opts.allRuns && runId);
+  return histories;
 }
 
 /** A link that opens one execution in the Temporal Web UI. */

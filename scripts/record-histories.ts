@@ -9,7 +9,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import { createDatabase } from '../db/client';
-import { connectTemporal } from '../lib/temporal';
+import { connectTemporal, fetchRunChain } from '../lib/temporal';
 import { inventoryWorkflowId, taskQueueName, WORKFLOW_DOMAINS, WORKFLOW_TYPES } from '../domain/names';
 import type { InventoryItemInput, StockChange } from '../domain/inventory';
 import { createWorker, installSdkLogging } from '../workers/worker';
@@ -20,15 +20,7 @@ import { HISTORIES_DIR } from '../test/support/histories';
 
 /** Saves every run of the execution chain `workflowId`, oldest first, as `<name>-run<N>.json`. */
 async function saveChain(client: Client, workflowId: string, name: string): Promise<string[]> {
-  // walk back from the newest run through each run's continuedExecutionRunId
-  const histories = [];
-  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
-  while (runId) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    histories.unshift(history);
-    runId =
-      history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-  }
+  const histories = await fetchRunChain(client, workflowId, { allRuns: true });
   return histories.map((history, i) => {
     const file = path.join(HISTORIES_DIR, `${name}-run${i + 1}.json`);
     fs.writeFileSync(

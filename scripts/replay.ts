@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { loadConfigOrExit } from '../lib/config';
-import { temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
+import { fetchRunChain, temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
 import { WORKFLOWS_PATH } from '../workers/bundle';
 import { installSdkLogging } from '../workers/worker';
 
@@ -66,15 +66,8 @@ async function fetchHistories(
       ...temporalSecurityOrExit(config),
     });
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const loaded: Loaded[] = [];
-    let next = runId;
-    do {
-      const history = await client.workflow.getHandle(workflowId, next).fetchHistory();
-      loaded.unshift({ workflowId, history });
-      next =
-        history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-    } while (allRuns && next);
-    return loaded;
+    const histories = await fetchRunChain(client, workflowId, { runId, allRuns });
+    return histories.map((history) => ({ workflowId, history }));
   } catch (error) {
     return [{ name: workflowId, error }];
   } finally {

@@ -9,9 +9,8 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Db } from '../db/client';
 import { checkDatabase, type Check } from '../db/health';
-import { notReadyProblem, sendProblem } from '../api/problem';
-
-const TEMPORAL_DEADLINE_MS = 2000;
+import { sendReadiness } from '../api/problem';
+import { checkTemporal } from '../lib/temporal';
 
 export interface WorkerHealthOptions {
   host: string;
@@ -21,17 +20,6 @@ export interface WorkerHealthOptions {
   workers: { taskQueue: string; worker: Worker }[];
   /** Where the SDK serves its Prometheus metrics (installSdkLogging's metricsBindAddress). */
   sdkMetricsUrl?: string;
-}
-
-async function checkTemporal(connection: NativeConnection): Promise<Check> {
-  try {
-    await connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-      connection.workflowService.getSystemInfo({}),
-    );
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, detail: `unreachable: ${(err as Error).message}` };
-  }
 }
 
 export function startWorkerHealthServer(opts: WorkerHealthOptions): Promise<Server> {
@@ -47,12 +35,11 @@ export function startWorkerHealthServer(opts: WorkerHealthOptions): Promise<Serv
   app.get('/readyz', async (_req, res) => {
     const [database, temporal] = await Promise.all([checkDatabase(opts.db), checkTemporal(opts.connection)]);
     const states = opts.workers.map((w) => `${w.taskQueue}: ${w.worker.getState()}`);
-    const workers: Check = opts.workers.every((w) => w.worker.getState() === 'RUNNING')
-      ? { ok: true, detail: states.join(', ') }
-      : { ok: false, detail: states.join(', ') };
-    const checks = { ...database, temporal, workers };
-    if (Object.values(checks).every((c) => c.ok)) return res.json({ status: 'ready', checks });
-    sendProblem(res, notReadyProblem(checks));
+    const workers: Check = {
+      ok: opts.workers.every((w) => w.worker.getState() === 'RUNNING'),
+      detail: states.join(', '),
+    };
+    sendReadiness(res, { ...database, temporal, workers });
   });
 
   app.get('/metrics', async (_req, res) => {
