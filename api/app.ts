@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
+import { DEFAULT_SETTINGS, type BusinessSettings } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { TemporalHandle } from '../lib/temporal';
 import { BATCH_CONTENT_TYPES, EVENT_CONTENT_TYPES, eventsRouter } from './events';
@@ -24,15 +25,21 @@ export interface AppDeps {
   idempotencyTtlHours?: number;
   /** Prometheus metrics served at /metrics. */
   metrics: ApiMetrics;
+  /** Business settings (SETTINGS_FILE over the defaults). */
+  settings: BusinessSettings;
 }
 
 /** What createApp needs; without metrics it makes its own (without process metrics). */
-export type AppOptions = Omit<AppDeps, 'metrics'> & { metrics?: ApiMetrics };
+export type AppOptions = Omit<AppDeps, 'metrics' | 'settings'> & {
+  metrics?: ApiMetrics;
+  settings?: BusinessSettings;
+};
 
 export function createApp(options: AppOptions): Express {
   const deps: AppDeps = {
     ...options,
     metrics: options.metrics ?? createApiMetrics(options.db, { defaultMetrics: false }),
+    settings: options.settings ?? DEFAULT_SETTINGS,
   };
   const app = express();
   app.disable('x-powered-by');

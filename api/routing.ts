@@ -5,10 +5,8 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { TemporalHandle } from '../lib/temporal';
-import { inventoryWorkflowId, taskQueueName, WORKFLOW_DOMAINS, WORKFLOW_TYPES } from '../domain/names';
-import { stockChangedSignal, type InventoryItemInput, type StockChange } from '../domain/inventory';
-import type { StockAdjustedV1 } from '../domain/events/inventory';
 import type { EventType } from '../domain/events/catalogue';
+import { routePlanners } from './planners';
 import type { Db, Tx } from '../db/client';
 import { eventRoutes, events, type EventRow } from '../db/schema';
 
@@ -20,57 +18,21 @@ export interface StoredEvent {
   correlationId: string;
 }
 
+/**
+ * Plans the route of one stored event of a type: the workflow it goes to and how to deliver it
+ * there, or null when this event goes to no workflow.
+ */
+export type RoutePlanner = (event: StoredEvent) => RoutePlan | null;
+
 export interface RoutePlan {
   workflowId: string;
   /** Delivers on the task queue of the workflow's domain (given the configured prefix). */
   deliver(client: Client, taskQueuePrefix: string): Promise<{ runId: string }>;
 }
 
-/**
- * The workflow each event type goes to. A type without a planner is stored (and projected, for
- * master data) but not routed yet; a replay routes it once a workflow consumes it.
- */
-const routePlanners: Partial<Record<EventType, (event: StoredEvent) => RoutePlan>> = {
-  'inventory.stock_adjusted': (event) => {
-    const data = event.data as StockAdjustedV1;
-    const workflowId = inventoryWorkflowId(data.sku);
-    const change: StockChange = {
-      sku: data.sku,
-      ...(data.delta !== undefined ? { delta: data.delta } : { quantity: data.quantity }),
-      reason: data.reason,
-      cause: { source: event.source, id: event.id, correlationId: event.correlationId },
-    };
-    return {
-      workflowId,
-      async deliver(client, prefix) {
-        const taskQueue = taskQueueName(prefix, WORKFLOW_DOMAINS[WORKFLOW_TYPES.inventoryItem]);
-        return { runId: await sendStockChange(client, taskQueue, { sku: data.sku }, change) };
-      },
-    };
-  },
-};
+export { sendStockChange } from './planners/inventory';
 
-/** Signal-with-start of the SKU's workflow: starts it when needed and hands it the change. */
-export async function sendStockChange(
-  client: Client,
-  taskQueue: string,
-  input: InventoryItemInput,
-  change: StockChange,
-): Promise<string> {
-  const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
-    workflowId: inventoryWorkflowId(input.sku),
-    // a running execution for the SKU takes the signal; a closed one is followed by a new run
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    taskQueue,
-    args: [input],
-    signal: stockChangedSignal,
-    signalArgs: [change],
-  });
-  return handle.signaledRunId;
-}
-
-/** The route of an event, or null when no workflow consumes its type. */
+/** The route of an event, or null when no workflow consumes it. */
 export function planRoute(event: StoredEvent): RoutePlan | null {
   const planner = routePlanners[event.type as EventType];
   return planner ? planner(event) : null;

@@ -1,5 +1,5 @@
 /** The API process: `npm run api` (started by `npm start`). Listens, and relays pending routes. */
-import { loadConfigOrExit, temporalUiUrl } from '../lib/config';
+import { loadBusinessSettingsOrExit, loadConfigOrExit, temporalUiUrl } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { connectTemporal, temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
 import { createDatabase } from '../db/client';
@@ -10,6 +10,7 @@ import { purgeExpiredIdempotencyKeys } from './idempotency';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  const settings = loadBusinessSettingsOrExit(config);
   const logger = createLogger(config.LOG_LEVEL, 'api');
   if (!config.DATABASE_URL) {
     logger.fatal('DATABASE_URL is required by the API (npm start sets it for you)');
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     logger,
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     idempotencyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
+    settings,
     metrics,
   });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {

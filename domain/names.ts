@@ -12,12 +12,33 @@ export const taskQueueName = (prefix: string, domain: Domain): string => `${pref
 
 /** The SKU's long-lived inventory workflow. */
 export const inventoryWorkflowId = (sku: string): string => `sku-${sku}`;
+/** An order's order-to-cash workflow. */
+export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+/** A purchase order's procurement workflow (a child of the SKU's workflow). */
+export const procurementWorkflowId = (purchaseOrderId: string): string => `procurement-${purchaseOrderId}`;
+/** A support ticket's workflow. */
+export const ticketWorkflowId = (ticketId: string): string => `ticket-${ticketId}`;
+/** A customer's long-lived follow-up workflow (behaviour scoring, sales follow-ups). */
+export const customerFollowUpWorkflowId = (customerId: string): string => `customer-${customerId}`;
 
 export const WORKFLOW_TYPES = {
   inventoryItem: 'inventoryItemWorkflow',
+  order: 'orderWorkflow',
+  procurement: 'procurementWorkflow',
+  ticket: 'ticketWorkflow',
+  customerFollowUp: 'customerFollowUpWorkflow',
 } as const;
+export type WorkflowType = (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES];
 
 /** The domain (and so the task queue) each workflow type runs on. */
-export const WORKFLOW_DOMAINS: Record<(typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES], Domain> = {
+export const WORKFLOW_DOMAINS: Record<WorkflowType, Domain> = {
   inventoryItemWorkflow: 'inventory',
+  orderWorkflow: 'sales',
+  procurementWorkflow: 'inventory',
+  ticketWorkflow: 'crm',
+  customerFollowUpWorkflow: 'crm',
 };
+
+/** The task queue a workflow type runs on, given the configured prefix. */
+export const workflowTaskQueue = (prefix: string, type: WorkflowType): string =>
+  taskQueueName(prefix, WORKFLOW_DOMAINS[type]);

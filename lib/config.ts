@@ -2,8 +2,10 @@
  * The one reader of the environment. Every setting the processes use is declared, documented and
  * validated here; a bad or missing setting stops the process with a message naming it.
  */
+import fs from 'node:fs';
 import { z } from 'zod';
 import { DOMAINS } from '../domain/names';
+import { businessSettingsSchema, DEFAULT_SETTINGS, type BusinessSettings } from '../domain/settings';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -99,6 +101,8 @@ export const configSchema = z.object({
   ROUTE_DELIVERY_TIMEOUT_MS: positiveInt.default(3000),
   /** How long an Idempotency-Key of a command is remembered, in hours. */
   IDEMPOTENCY_KEY_TTL_HOURS: positiveInt.max(24 * 365).default(24),
+  /** Business settings (tax rate, SLAs, timeouts, dunning, ...) as JSON; unset: the domain defaults. */
+  SETTINGS_FILE: optionalString,
 
   /** Search path for the `temporal` binary (the process's PATH). */
   PATH: z.string().default(''),
@@ -140,6 +144,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function loadConfigOrExit(): Config {
   try {
     return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The business settings: SETTINGS_FILE (any subset, checked against the schema) over the defaults.
+ * A missing or invalid file names SETTINGS_FILE and the failing path.
+ */
+export function loadBusinessSettings(config: Pick<Config, 'SETTINGS_FILE'>): BusinessSettings {
+  if (!config.SETTINGS_FILE) return DEFAULT_SETTINGS;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(config.SETTINGS_FILE, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([
+      { setting: 'SETTINGS_FILE', message: `cannot read ${config.SETTINGS_FILE}: ${(err as Error).message}` },
+    ]);
+  }
+  const parsed = businessSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({
+        setting: 'SETTINGS_FILE',
+        message: `${i.path.join('.') || '(root)'}: ${i.message}`,
+      })),
+    );
+  }
+  return parsed.data;
+}
+
+/** For process entry points: the business settings, or a message naming the bad setting and exit 1. */
+export function loadBusinessSettingsOrExit(config: Config): BusinessSettings {
+  try {
+    return loadBusinessSettings(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -1,88 +1,75 @@
 /**
- * `npm run test:record-histories`: runs each workflow's scenario against real services (the same
- * ones the tests start) and saves every run's history under test/histories, for the replay test.
- * Run it after a deliberate, versioned change to a workflow; commit the new files.
+ * `npm run test:record-histories [-- name ...]`: runs each workflow's scenario (scripts/histories/)
+ * against real services (the same ones the tests start) and saves every run's history under
+ * test/histories, for the replay test. Run it after a deliberate, versioned change to a workflow;
+ * commit the new files. With names, only those scenarios run.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { NativeConnection } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { Client } from '@temporalio/client';
 import { createDatabase } from '../db/client';
-import { connectTemporal, fetchRunChain } from '../lib/temporal';
-import { inventoryWorkflowId, taskQueueName, WORKFLOW_DOMAINS, WORKFLOW_TYPES } from '../domain/names';
-import type { InventoryItemInput, StockChange } from '../domain/inventory';
-import { createWorker, installSdkLogging } from '../workers/worker';
-import { sendStockChange } from '../api/routing';
+import { DOMAINS } from '../domain/names';
+import { businessSettingsSchema } from '../domain/settings';
+import { connectTemporal } from '../lib/temporal';
+import { createDomainWorkers, installSdkLogging } from '../workers/worker';
 import { startInfrastructure } from '../test/support/infrastructure';
-import { createTestDatabase, waitForApplied } from '../test/support/harness';
-import { HISTORIES_DIR } from '../test/support/histories';
-
-/** Saves every run of the execution chain `workflowId`, oldest first, as `<name>-run<N>.json`. */
-async function saveChain(client: Client, workflowId: string, name: string): Promise<string[]> {
-  const histories = await fetchRunChain(client, workflowId, { allRuns: true });
-  return histories.map((history, i) => {
-    const file = path.join(HISTORIES_DIR, `${name}-run${i + 1}.json`);
-    fs.writeFileSync(
-      file,
-      `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history)}}\n`,
-    );
-    return path.relative(process.cwd(), file);
-  });
-}
-
-/** inventoryItemWorkflow: five changes (one rejected), continue-as-new after three. */
-async function inventoryItemScenario(client: Client, taskQueue: string): Promise<string[]> {
-  const sku = 'SKU-HISTORY-1';
-  const workflowId = inventoryWorkflowId(sku);
-  const change = (i: number, c: Partial<StockChange>): StockChange => ({
-    sku,
-    reason: 'history scenario',
-    cause: { source: 'record-histories', id: `evt-${i}`, correlationId: 'history-scenario' },
-    ...c,
-  });
-  const changes = [
-    change(1, { delta: 10 }),
-    change(2, { delta: -4 }),
-    change(3, { delta: -20 }),
-    change(4, { quantity: 3 }),
-    change(5, { delta: 2 }),
-    // delivered twice, the way a retried route would: the workflow ignores the repeat
-    change(5, { delta: 2 }),
-  ];
-  const input: InventoryItemInput = { sku, maxChangesPerRun: 3 };
-  for (const c of changes) await sendStockChange(client, taskQueue, input, c);
-  await waitForApplied(client, workflowId, 5);
-  return saveChain(client, workflowId, 'inventory-item');
-}
+import { createTestDatabase } from '../test/support/harness';
+import { HISTORY_SCENARIOS } from './histories';
+import { saveChain } from './histories/scenario';
 
 async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((n) => !HISTORY_SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) {
+    console.error(
+      `unknown scenario(s): ${unknown.join(', ')}; known: ${HISTORY_SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
+    process.exit(2);
+  }
+  const scenarios = wanted.length
+    ? HISTORY_SCENARIOS.filter((s) => wanted.includes(s.name))
+    : HISTORY_SCENARIOS;
+
   installSdkLogging('error');
   const infra = await startInfrastructure((line) => console.log(line));
   const testDb = await createTestDatabase(infra.context);
   const database = createDatabase(testDb.url);
   const connection = await NativeConnection.connect({ address: infra.context.temporalAddress });
-  const taskQueue = taskQueueName('record-histories', WORKFLOW_DOMAINS[WORKFLOW_TYPES.inventoryItem]);
-  const worker = await createWorker({
-    connection,
-    namespace: infra.context.namespace,
-    taskQueue,
-    db: database.db,
-    workflowBundle: { codePath: infra.context.workflowBundlePath },
-  });
-  const temporal = connectTemporal(infra.context.temporalAddress, {
-    namespace: infra.context.namespace,
-    taskQueuePrefix: 'record-histories',
-    uiUrl: infra.context.uiUrl,
-  });
   try {
-    await worker.runUntil(async () => {
-      fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-      for (const file of await inventoryItemScenario(temporal.client, taskQueue))
-        console.log(`saved ${file}`);
-    });
+    for (const scenario of scenarios) {
+      // each scenario has its own task queues, so its workers run with its own settings
+      const taskQueuePrefix = `record-histories-${randomUUID().slice(0, 8)}`;
+      const workers = (
+        await createDomainWorkers({
+          connection,
+          namespace: infra.context.namespace,
+          taskQueuePrefix,
+          domains: DOMAINS,
+          db: database.db,
+          settings: businessSettingsSchema.parse(scenario.settings ?? {}),
+          workflowBundle: { codePath: infra.context.workflowBundlePath },
+        })
+      ).map((w) => w.worker);
+      const temporal = connectTemporal(infra.context.temporalAddress, {
+        namespace: infra.context.namespace,
+        taskQueuePrefix,
+        uiUrl: infra.context.uiUrl,
+      });
+      const running = Promise.all(workers.map((w) => w.run()));
+      try {
+        const files = await scenario.run({
+          client: temporal.client,
+          taskQueuePrefix,
+          db: database.db,
+          save: (workflowId, name) => saveChain(temporal.client, workflowId, name),
+        });
+        for (const file of files) console.log(`saved ${file}`);
+      } finally {
+        for (const w of workers) w.shutdown();
+        await running;
+        await temporal.connection.close();
+      }
+    }
   } finally {
-    await temporal.connection.close();
     await connection.close();
     await database.close();
     await testDb.drop();

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfigOrExit } from '../lib/config';
+import { loadBusinessSettingsOrExit, loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { freePort } from '../lib/net';
 import { temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
@@ -16,6 +16,7 @@ import { createDomainWorkers, installSdkLogging } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  const settings = loadBusinessSettingsOrExit(config);
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   if (!config.DATABASE_URL) {
     logger.fatal('DATABASE_URL is required by the worker (npm start sets it for you)');
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     taskQueuePrefix: config.TEMPORAL_TASK_QUEUE,
     domains: config.WORKER_DOMAINS,
     db: database.db,
+    settings,
     workflowBundle,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

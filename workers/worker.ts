@@ -2,6 +2,7 @@
 import { DefaultLogger, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/client';
+import { DEFAULT_SETTINGS, type BusinessSettings } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import { taskQueueName, type Domain } from '../domain/names';
 
@@ -10,6 +11,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** Business settings handed to workflows (default: the domain defaults). */
+  settings?: BusinessSettings;
   /** The prebuilt bundle (code or a file); built once per process or test run. */
   workflowBundle: { code: string } | { codePath: string };
   maxCachedWorkflows?: number;
@@ -26,7 +29,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({ db: opts.db }),
+    activities: createActivities({ db: opts.db, settings: opts.settings ?? DEFAULT_SETTINGS }),
     // the SDK rejects explicit undefined values, so only the settings given are passed
     ...defined({
       maxCachedWorkflows: opts.maxCachedWorkflows,

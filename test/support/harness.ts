@@ -15,11 +15,18 @@ import { inventoryStateQuery } from '../../domain/inventory';
 import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
 import { createDomainWorkers } from '../../workers/worker';
 import { DOMAINS } from '../../domain/names';
+import {
+  businessSettingsSchema,
+  type BusinessSettings,
+  type BusinessSettingsInput,
+} from '../../domain/settings';
 import { freePort, readContext, type TestContext } from './infrastructure';
 
 export interface Harness {
   context: TestContext;
   app: Express;
+  /** The business settings the workers and the API run with. */
+  settings: BusinessSettings;
   database: Database;
   databaseUrl: string;
   temporal: TemporalHandle;
@@ -57,8 +64,15 @@ export const silentLogger = pino({ level: 'silent' });
 /** A unique business key, so test files sharing one Temporal server never share a workflow id. */
 export const uniqueKey = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-export async function startHarness(opts: { maxCachedWorkflows?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  maxCachedWorkflows?: number;
+  /** Business settings for the workers and the API (short durations for tests), over the defaults. */
+  settings?: BusinessSettingsInput;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const context = readContext();
+  const settings = businessSettingsSchema.parse(opts.settings ?? {});
   const testDb = await createTestDatabase(context);
   const database = createDatabase(testDb.url, { max: 10, applicationName: 'erp-test' });
   const taskQueuePrefix = `test-${randomUUID()}`;
@@ -70,6 +84,7 @@ export async function startHarness(opts: { maxCachedWorkflows?: number } = {}): 
       taskQueuePrefix,
       domains: DOMAINS,
       db: database.db,
+      settings,
       workflowBundle: { codePath: context.workflowBundlePath },
       maxCachedWorkflows: opts.maxCachedWorkflows,
     })
@@ -80,9 +95,16 @@ export async function startHarness(opts: { maxCachedWorkflows?: number } = {}): 
     taskQueuePrefix,
     uiUrl: context.uiUrl,
   });
-  const app = createApp({ db: database.db, temporal, logger: silentLogger, bodyLimitBytes: 64 * 1024 });
+  const app = createApp({
+    db: database.db,
+    temporal,
+    logger: silentLogger,
+    bodyLimitBytes: 64 * 1024,
+    settings,
+  });
   return {
     context,
+    settings,
     app,
     database,
     databaseUrl: testDb.url,
@@ -111,7 +133,13 @@ export async function offlineApp(h: Harness): Promise<{ app: Express; close(): P
     uiUrl: h.context.uiUrl,
     rpcTimeoutMs: 500,
   });
-  const app = createApp({ db: h.database.db, temporal, logger: silentLogger, bodyLimitBytes: 65536 });
+  const app = createApp({
+    db: h.database.db,
+    temporal,
+    logger: silentLogger,
+    bodyLimitBytes: 65536,
+    settings: h.settings,
+  });
   return { app, close: () => temporal.connection.close() };
 }
 

@@ -1,0 +1,5 @@
+/** Every recorded-history scenario; each workflow type has at least one. */
+import { inventoryItemScenario } from './inventory-item';
+import type { HistoryScenario } from './scenario';
+
+export const HISTORY_SCENARIOS: HistoryScenario[] = [inventoryItemScenario];
