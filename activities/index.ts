@@ -7,6 +7,11 @@ import { createSettingsActivities } from './settings';
 export interface ActivityDeps {
   db: Db;
   settings: BusinessSettings;
+  /**
+   * The prefix of this worker's task queues, for activities that signal or start workflows (with
+   * the worker's client, `Context.current().client`) on another domain's queue.
+   */
+  taskQueuePrefix: string;
 }
 
 export function createActivities(deps: ActivityDeps) {

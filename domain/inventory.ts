@@ -56,3 +56,23 @@ export const stockChangeCauseKey = (change: StockChange): string =>
 export const stockChangedSignal = defineSignal<[StockChange]>('stockChanged');
 /** What the workflow has applied so far. */
 export const inventoryStateQuery = defineQuery<InventoryItemState>('inventoryState');
+
+/**
+ * Sent to the SKU's workflow (signal-with-start) after its stock row changed outside the workflow:
+ * a reservation made or released, or reserved stock shipped by an order. The workflow re-reads
+ * stock and re-evaluates its reorder rule.
+ */
+export interface StockLevelChanged {
+  sku: string;
+  reason: 'reserved' | 'released' | 'shipped';
+  cause: EventRef;
+}
+export const stockLevelChangedSignal = defineSignal<[StockLevelChanged]>('stockLevelChanged');
+
+/** Sent by the inventory side to a backordered order's workflow when its SKU's stock went up. */
+export interface SkuReplenished {
+  sku: string;
+  /** On hand − reserved after the change. */
+  available: number;
+}
+export const skuReplenishedSignal = defineSignal<[SkuReplenished]>('skuReplenished');

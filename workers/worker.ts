@@ -10,6 +10,8 @@ export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** The prefix of the domain task queues, for activities that reach other domains' workflows. */
+  taskQueuePrefix: string;
   db: Db;
   /** Business settings handed to workflows (default: the domain defaults). */
   settings?: BusinessSettings;
@@ -29,7 +31,11 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({ db: opts.db, settings: opts.settings ?? DEFAULT_SETTINGS }),
+    activities: createActivities({
+      db: opts.db,
+      settings: opts.settings ?? DEFAULT_SETTINGS,
+      taskQueuePrefix: opts.taskQueuePrefix,
+    }),
     // the SDK rejects explicit undefined values, so only the settings given are passed
     ...defined({
       maxCachedWorkflows: opts.maxCachedWorkflows,
@@ -49,12 +55,12 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
  * cache and slots (an idle domain's worker holds nothing in its cache).
  */
 export async function createDomainWorkers(
-  opts: Omit<WorkerOptions, 'taskQueue'> & { taskQueuePrefix: string; domains: readonly Domain[] },
+  opts: Omit<WorkerOptions, 'taskQueue'> & { domains: readonly Domain[] },
 ): Promise<{ domain: Domain; taskQueue: string; worker: Worker }[]> {
-  const { taskQueuePrefix, domains, ...rest } = opts;
+  const { domains, ...rest } = opts;
   return Promise.all(
     domains.map(async (domain) => {
-      const taskQueue = taskQueueName(taskQueuePrefix, domain);
+      const taskQueue = taskQueueName(rest.taskQueuePrefix, domain);
       const worker = await createWorker({ ...rest, taskQueue });
       return { domain, taskQueue, worker };
     }),

@@ -48,6 +48,7 @@ async function startWorker() {
     connection,
     namespace: context.namespace,
     taskQueue: taskQueueName(taskQueuePrefix, 'inventory'),
+    taskQueuePrefix,
     db: database.db,
     workflowBundle: { codePath: context.workflowBundlePath },
   });
