@@ -9,7 +9,9 @@ import type { Logger } from '../lib/logger';
 import type { TemporalHandle } from '../lib/temporal';
 import { BATCH_CONTENT_TYPES, EVENT_CONTENT_TYPES, eventsRouter } from './events';
 import { inventoryRouter } from './inventory';
+import { ledgerRouter } from './ledger';
 import { masterDataRouter } from './masterdata';
+import { ordersRouter } from './orders';
 import { buildOpenApiDocument } from './openapi';
 import { errorHandler, notFoundHandler, sendReadiness } from './problem';
 import { createApiMetrics, type ApiMetrics } from './metrics';
@@ -103,6 +105,8 @@ export function createApp(options: AppOptions): Express {
   app.use(eventsRouter(deps));
   app.use(inventoryRouter(deps));
   app.use(masterDataRouter(deps));
+  app.use(ordersRouter(deps));
+  app.use(ledgerRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -1,5 +1,32 @@
-/** Routes of finance events (payments). */
+/**
+ * Routes of finance events. Until reconciliation exists (issue 6), a payment whose reference names
+ * an invoice number (`INV-<orderId>`) goes to that order's workflow as its paymentReceived signal;
+ * any other payment is stored and not routed.
+ */
+import { orderWorkflowId } from '../../domain/names';
+import { orderIdFromReference, paymentReceivedSignal, type PaymentReceived } from '../../domain/sales';
+import type { PaymentReceivedV1 } from '../../domain/events/payments';
 import type { EventType } from '../../domain/events/catalogue';
 import type { RoutePlanner } from '../routing';
 
-export const financePlanners: Partial<Record<EventType, RoutePlanner>> = {};
+export const financePlanners: Partial<Record<EventType, RoutePlanner>> = {
+  'payment.received': (event) => {
+    const data = event.data as PaymentReceivedV1;
+    const orderId = orderIdFromReference(data.reference);
+    if (!orderId) return null;
+    const workflowId = orderWorkflowId(orderId);
+    const payment: PaymentReceived = {
+      ...data,
+      cause: { source: event.source, id: event.id, correlationId: event.correlationId },
+    };
+    return {
+      workflowId,
+      // a closed (or not yet started) order workflow fails the signal: the route stays pending
+      async deliver(client) {
+        const handle = client.workflow.getHandle(workflowId);
+        await handle.signal(paymentReceivedSignal, payment);
+        return { runId: (await handle.describe()).runId };
+      },
+    };
+  },
+};

@@ -338,3 +338,71 @@ export const journalLines = pgTable(
 );
 export type JournalLineRow = typeof journalLines.$inferSelect;
 export type NewJournalLineRow = typeof journalLines.$inferInsert;
+
+/**
+ * A credit note: the whole invoice reversed when its order is cancelled (issue 4). One per invoice;
+ * names the reversing journal entry it posted.
+ */
+export const creditNotes = pgTable(
+  'credit_notes',
+  {
+    creditNoteNumber: text('credit_note_number').primaryKey(),
+    invoiceNumber: text('invoice_number').notNull(),
+    orderId: text('order_id').notNull(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.customerId),
+    currency: currency(),
+    subtotal: money('subtotal').notNull(),
+    tax: money('tax').notNull().default(0),
+    total: money('total').notNull(),
+    reason: text('reason').notNull(),
+    journalEntryId: bigint('journal_entry_id', { mode: 'number' }).references(() => journalEntries.id),
+    ...optionalCausationColumns(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('credit_notes_invoice_unique').on(t.invoiceNumber),
+    foreignKey({
+      name: 'credit_notes_invoice_fk',
+      columns: [t.invoiceNumber, t.currency],
+      foreignColumns: [invoices.invoiceNumber, invoices.currency],
+    }),
+    currencyCheck('credit_notes', t.currency),
+    check('credit_notes_subtotal_non_negative', sql`${t.subtotal} >= 0`),
+    check('credit_notes_tax_non_negative', sql`${t.tax} >= 0`),
+    check('credit_notes_total_is_subtotal_plus_tax', sql`${t.total} = ${t.subtotal} + ${t.tax}`),
+    causationPairCheck('credit_notes', t.causationSource, t.causationId),
+  ],
+);
+export type CreditNoteRow = typeof creditNotes.$inferSelect;
+export type NewCreditNoteRow = typeof creditNotes.$inferInsert;
+
+/** Money paid back to a payer, once per refund id; names the journal entry it posted. */
+export const refunds = pgTable(
+  'refunds',
+  {
+    refundId: text('refund_id').primaryKey(),
+    paymentId: text('payment_id').notNull(),
+    orderId: text('order_id'),
+    amount: money('amount').notNull(),
+    currency: currency(),
+    reason: text('reason').notNull(),
+    journalEntryId: bigint('journal_entry_id', { mode: 'number' }).references(() => journalEntries.id),
+    ...optionalCausationColumns(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({
+      name: 'refunds_payment_fk',
+      columns: [t.paymentId, t.currency],
+      foreignColumns: [payments.paymentId, payments.currency],
+    }),
+    currencyCheck('refunds', t.currency),
+    check('refunds_amount_positive', sql`${t.amount} > 0`),
+    causationPairCheck('refunds', t.causationSource, t.causationId),
+    index('refunds_payment_idx').on(t.paymentId),
+  ],
+);
+export type RefundRow = typeof refunds.$inferSelect;
+export type NewRefundRow = typeof refunds.$inferInsert;
