@@ -154,7 +154,7 @@ export async function allocatePayment(
     currency: invoice.currency,
     cause: a.cause,
     lines: [
-      { account: ACCOUNT_CODES.cash, debit: allocated + credited, paymentId: a.paymentId },
+      { account: ACCOUNT_CODES.cash, debit: allocated + credited, paymentId: a.paymentId, orderId: invoice.orderId },
       {
         account: ACCOUNT_CODES.accountsReceivable,
         credit: allocated,
