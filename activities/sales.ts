@@ -165,7 +165,10 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
       const { order } = input;
       const cause = causeOf(input.cause);
       return db.transaction(async (tx) => {
-        const [customer] = await tx.select().from(customers).where(eq(customers.customerId, order.customerId));
+        const [customer] = await tx
+          .select()
+          .from(customers)
+          .where(eq(customers.customerId, order.customerId));
         if (!customer) {
           throw ApplicationFailure.nonRetryable(`unknown customer ${order.customerId}`, 'UnknownCustomer');
         }
@@ -206,7 +209,13 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           tx,
           order.orderId,
           'order.accepted',
-          { customerId: row.customerId, currency: row.currency, subtotal: row.subtotal, tax: row.tax, total: row.total },
+          {
+            customerId: row.customerId,
+            currency: row.currency,
+            subtotal: row.subtotal,
+            tax: row.tax,
+            total: row.total,
+          },
           cause,
         );
         const [open] = await tx
@@ -328,7 +337,10 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
     },
 
     /** Gives back every stock reservation of the order still held (compensation); answers what it gave back. */
-    async releaseReservations(a: { orderId: string; cause: EventRef }): Promise<{ sku: string; quantity: number }[]> {
+    async releaseReservations(a: {
+      orderId: string;
+      cause: EventRef;
+    }): Promise<{ sku: string; quantity: number }[]> {
       const released = await db.transaction(async (tx) => {
         const held = await tx
           .select()
@@ -412,7 +424,10 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           });
         }
         if (lines.length === 0) {
-          throw ApplicationFailure.nonRetryable(`order ${a.orderId} has nothing reserved to invoice`, 'NothingToInvoice');
+          throw ApplicationFailure.nonRetryable(
+            `order ${a.orderId} has nothing reserved to invoice`,
+            'NothingToInvoice',
+          );
         }
         const subtotal = lines.reduce((s, l) => s + l.lineTotal, 0);
         const tax = lines.reduce((s, l) => s + (l.tax ?? 0), 0);
@@ -514,7 +529,11 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
      * A dunning level reached while the invoice is unpaid: the invoice's level, a
      * dunning.level_reached event and, from level 2, a CRM task for the customer (once per level).
      */
-    async sendDunning(a: { orderId: string; level: number; cause: EventRef }): Promise<{ outstanding: number }> {
+    async sendDunning(a: {
+      orderId: string;
+      level: number;
+      cause: EventRef;
+    }): Promise<{ outstanding: number }> {
       const invoiceNumber = invoiceNumberFor(a.orderId);
       const cause = causeOf(a.cause);
       return db.transaction(async (tx) => {
@@ -523,7 +542,8 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           .from(invoices)
           .where(eq(invoices.invoiceNumber, invoiceNumber))
           .for('update');
-        if (!invoice) throw ApplicationFailure.nonRetryable(`invoice ${invoiceNumber} not found`, 'InvoiceNotFound');
+        if (!invoice)
+          throw ApplicationFailure.nonRetryable(`invoice ${invoiceNumber} not found`, 'InvoiceNotFound');
         const outstanding = invoice.total - invoice.amountPaid - invoice.amountWrittenOff;
         if (invoice.dunningLevel < a.level) {
           await tx
@@ -631,7 +651,12 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           tx,
           a.orderId,
           'order.completed',
-          { shipmentId: a.shipmentId, carrier: a.carrier, trackingNumber: a.trackingNumber, shippedAt: a.shippedAt },
+          {
+            shipmentId: a.shipmentId,
+            carrier: a.carrier,
+            trackingNumber: a.trackingNumber,
+            shippedAt: a.shippedAt,
+          },
           causeOf(a.cause),
         );
       });
@@ -642,7 +667,11 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
      * any customer credit it created): Dr receivables / Dr customer credit / Cr cash, allocation
      * reversed, payment refunded, payment.refunded announced. Once per (order, payment).
      */
-    async refundPayments(a: { orderId: string; reason: string; cause: EventRef }): Promise<CancelOutcome['refunds']> {
+    async refundPayments(a: {
+      orderId: string;
+      reason: string;
+      cause: EventRef;
+    }): Promise<CancelOutcome['refunds']> {
       const invoiceNumber = invoiceNumberFor(a.orderId);
       const cause = causeOf(a.cause);
       return db.transaction(async (tx) => {
@@ -687,7 +716,12 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
                 invoiceNumber,
                 orderId: a.orderId,
               },
-              { account: ACCOUNT_CODES.customerCredit, debit: credit, paymentId: row.payment_id, orderId: a.orderId },
+              {
+                account: ACCOUNT_CODES.customerCredit,
+                debit: credit,
+                paymentId: row.payment_id,
+                orderId: a.orderId,
+              },
               { account: ACCOUNT_CODES.cash, credit: amount, paymentId: row.payment_id, orderId: a.orderId },
             ],
           });
@@ -705,7 +739,12 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           });
           await tx
             .update(paymentAllocations)
-            .set({ status: 'reversed', reversalReason: a.reason, reversedAt: sql`now()`, updatedAt: sql`now()` })
+            .set({
+              status: 'reversed',
+              reversalReason: a.reason,
+              reversedAt: sql`now()`,
+              updatedAt: sql`now()`,
+            })
             .where(
               and(
                 eq(paymentAllocations.paymentId, row.payment_id),
@@ -758,7 +797,11 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
      * Compensation: voids the order's invoice with a credit note for its whole amount and the entry
      * reversing the invoice's posting (Dr revenue, Dr tax payable / Cr receivables); invoice.voided.
      */
-    async voidInvoice(a: { orderId: string; reason: string; cause: EventRef }): Promise<CancelOutcome['creditNote']> {
+    async voidInvoice(a: {
+      orderId: string;
+      reason: string;
+      cause: EventRef;
+    }): Promise<CancelOutcome['creditNote']> {
       const invoiceNumber = invoiceNumberFor(a.orderId);
       const creditNoteNumber = creditNoteNumberFor(a.orderId);
       const cause = causeOf(a.cause);
@@ -769,7 +812,10 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           .where(eq(invoices.invoiceNumber, invoiceNumber))
           .for('update');
         if (!invoice) return null;
-        const [prior] = await tx.select().from(creditNotes).where(eq(creditNotes.creditNoteNumber, creditNoteNumber));
+        const [prior] = await tx
+          .select()
+          .from(creditNotes)
+          .where(eq(creditNotes.creditNoteNumber, creditNoteNumber));
         if (prior) return { creditNoteNumber, invoiceNumber, total: prior.total };
         const [posting] = await tx
           .select()
@@ -804,7 +850,14 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           aggregateType: 'invoice',
           aggregateId: invoiceNumber,
           type: 'invoice.voided',
-          payload: { invoiceNumber, orderId: a.orderId, creditNoteNumber, total: invoice.total, currency: invoice.currency, reason: a.reason },
+          payload: {
+            invoiceNumber,
+            orderId: a.orderId,
+            creditNoteNumber,
+            total: invoice.total,
+            currency: invoice.currency,
+            reason: a.reason,
+          },
           idempotencyKey: `invoice.voided/${invoiceNumber}`,
           cause,
         });

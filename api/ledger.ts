@@ -19,12 +19,18 @@ export const ledgerEntriesQuerySchema = z
     orderId: idSchema.optional(),
     invoiceNumber: z.string().min(1).max(120).optional(),
     paymentId: idSchema.optional(),
-    account: z.string().regex(/^[0-9]{4}$/, 'a four-digit account code').optional(),
+    account: z
+      .string()
+      .regex(/^[0-9]{4}$/, 'a four-digit account code')
+      .optional(),
     currency: currencySchema.optional(),
     from: timestampSchema.optional(),
     to: timestampSchema.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_LEDGER_PAGE).default(100),
-    cursor: z.string().regex(/^[0-9]+$/, 'a cursor from nextCursor').optional(),
+    cursor: z
+      .string()
+      .regex(/^[0-9]+$/, 'a cursor from nextCursor')
+      .optional(),
   })
   .strict()
   .meta({ id: 'LedgerEntriesQuery' });

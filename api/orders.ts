@@ -11,7 +11,13 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { orderPlacedV1 } from '../domain/events/sales';
 import { idSchema, timestampSchema } from '../domain/events/primitives';
 import { orderWorkflowId } from '../domain/names';
-import { approveUpdate, cancelUpdate, confirmShipmentUpdate, orderTimelineQuery, type TimelineEntry } from '../domain/sales';
+import {
+  approveUpdate,
+  cancelUpdate,
+  confirmShipmentUpdate,
+  orderTimelineQuery,
+  type TimelineEntry,
+} from '../domain/sales';
 import { executionUiLink } from '../lib/temporal';
 import {
   creditNotes,
@@ -88,7 +94,11 @@ export function ordersRouter(deps: AppDeps): Router {
   }
 
   /** Runs an update of the order's workflow; a refusal (or a closed workflow) is 409 with the reason. */
-  async function update<Ret, Arg>(row: SalesOrderRow, def: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+  async function update<Ret, Arg>(
+    row: SalesOrderRow,
+    def: UpdateDefinition<Ret, [Arg]>,
+    arg: Arg,
+  ): Promise<Ret> {
     const handle = deps.temporal.client.workflow.getHandle(orderWorkflowId(row.orderId));
     try {
       return await handle.executeUpdate(def, { args: [arg] });
@@ -97,7 +107,10 @@ export function ordersRouter(deps: AppDeps): Router {
         const reason = err.cause?.message ?? err.message;
         throw new Problem(409, 'order-state-conflict', 'Not allowed in the order’s state', reason);
       }
-      if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error).message)) {
+      if (
+        err instanceof WorkflowNotFoundError ||
+        /already completed|not found/i.test((err as Error).message)
+      ) {
         throw new Problem(
           409,
           'order-state-conflict',
@@ -112,7 +125,11 @@ export function ordersRouter(deps: AppDeps): Router {
   async function orderView(row: SalesOrderRow) {
     const workflowId = orderWorkflowId(row.orderId);
     const [lines, [invoice], [creditNote], refundRows, workflow] = await Promise.all([
-      db.select().from(salesOrderLines).where(eq(salesOrderLines.orderId, row.orderId)).orderBy(asc(salesOrderLines.lineNo)),
+      db
+        .select()
+        .from(salesOrderLines)
+        .where(eq(salesOrderLines.orderId, row.orderId))
+        .orderBy(asc(salesOrderLines.lineNo)),
       db.select().from(invoices).where(eq(invoices.orderId, row.orderId)),
       db.select().from(creditNotes).where(eq(creditNotes.orderId, row.orderId)),
       db.select().from(refunds).where(eq(refunds.orderId, row.orderId)).orderBy(asc(refunds.refundId)),
@@ -122,7 +139,9 @@ export function ordersRouter(deps: AppDeps): Router {
     if (workflow.runId) {
       try {
         timeline = await deps.temporal.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-          deps.temporal.client.workflow.getHandle(workflowId, workflow.runId ?? undefined).query(orderTimelineQuery),
+          deps.temporal.client.workflow
+            .getHandle(workflowId, workflow.runId ?? undefined)
+            .query(orderTimelineQuery),
         );
       } catch (err) {
         deps.logger.warn({ workflowId, err: (err as Error).message }, 'order timeline query failed');
@@ -141,7 +160,13 @@ export function ordersRouter(deps: AppDeps): Router {
       amountDue: row.status === 'cancelled' ? 0 : row.total - row.amountPaid,
       paymentTerms: { netDays: row.paymentTermsDays },
       backorderPolicy: row.backorderPolicy,
-      lines: lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, lineTotal: l.lineTotal })),
+      lines: lines.map((l) => ({
+        lineNo: l.lineNo,
+        sku: l.sku,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        lineTotal: l.lineTotal,
+      })),
       invoice: invoice
         ? {
             invoiceNumber: invoice.invoiceNumber,
@@ -156,7 +181,11 @@ export function ordersRouter(deps: AppDeps): Router {
           }
         : null,
       creditNote: creditNote
-        ? { creditNoteNumber: creditNote.creditNoteNumber, total: creditNote.total, reason: creditNote.reason }
+        ? {
+            creditNoteNumber: creditNote.creditNoteNumber,
+            total: creditNote.total,
+            reason: creditNote.reason,
+          }
         : null,
       refunds: refundRows.map((r) => ({ refundId: r.refundId, paymentId: r.paymentId, amount: r.amount })),
       timeline,

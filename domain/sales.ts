@@ -135,9 +135,7 @@ export const approveUpdate = defineUpdate<ApproveOutcome, [ApproveRequest]>('app
  */
 export const cancelUpdate = defineUpdate<CancelOutcome, [CancelRequest]>('cancel');
 /** The carrier took the goods: closes a shipped order. Rejected before the order shipped. */
-export const confirmShipmentUpdate = defineUpdate<ShipmentOutcome, [ShipmentConfirmation]>(
-  'confirmShipment',
-);
+export const confirmShipmentUpdate = defineUpdate<ShipmentOutcome, [ShipmentConfirmation]>('confirmShipment');
 /** One allocated payment for the order's invoice; the same payment id twice counts once. */
 export const paymentReceivedSignal = defineSignal<[PaymentReceived]>('paymentReceived');
 

@@ -37,7 +37,13 @@ import { ACTIVITY_PRESETS } from './presets';
 import { loadSettings } from './settings';
 
 /** Business-rule failures the activities throw; never retried. */
-const NON_RETRYABLE = ['UnknownCustomer', 'OrderNotFound', 'NothingToInvoice', 'CurrencyMismatch', 'InvoiceNotFound'];
+const NON_RETRYABLE = [
+  'UnknownCustomer',
+  'OrderNotFound',
+  'NothingToInvoice',
+  'CurrencyMismatch',
+  'InvoiceNotFound',
+];
 
 const steps = proxyActivities<Activities>({
   ...ACTIVITY_PRESETS.short,
@@ -62,7 +68,9 @@ export interface OrderResult {
 }
 
 const failureType = (err: unknown): string | undefined =>
-  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+    ? (err.cause.type ?? undefined)
+    : undefined;
 const messageOf = (err: unknown): string =>
   err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
 
@@ -112,7 +120,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     {
       validator: (_req) => {
         if (SHIPPED.includes(status)) {
-          throw new Error(`order ${orderId} is ${status}: it can no longer be cancelled (a return is a different process)`);
+          throw new Error(
+            `order ${orderId} is ${status}: it can no longer be cancelled (a return is a different process)`,
+          );
         }
       },
     },
@@ -163,7 +173,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
         if (!compensations.includes('refund')) compensations.unshift('refund');
         paid = applied.paid;
         credit += applied.credited;
-        step('payment_received', `${payment.paymentId}: ${applied.allocated} allocated, ${applied.credited} to credit`);
+        step(
+          'payment_received',
+          `${payment.paymentId}: ${applied.allocated} allocated, ${applied.credited} to credit`,
+        );
       } catch (err) {
         if (failureType(err) !== 'CurrencyMismatch') throw err;
         step('payment_rejected', `${payment.paymentId}: ${messageOf(err)}`);
@@ -178,7 +191,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     step('cancel_requested', reason);
     // payments that arrived before the cancellation are recorded, so they are refunded too
     if (invoiced) await applyPayments();
-    const outcome: CancelOutcome = { status: 'cancelled', reason, refunds: [], creditNote: null, released: [], failures: [] };
+    const outcome: CancelOutcome = {
+      status: 'cancelled',
+      reason,
+      refunds: [],
+      creditNote: null,
+      released: [],
+      failures: [],
+    };
     for (const c of compensations) {
       try {
         if (c === 'refund') outcome.refunds = await undo.refundPayments({ orderId, reason, cause });
@@ -200,7 +220,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     return { orderId, status: 'cancelled', reason };
   }
   const cancelled = () => cancelRequest !== undefined;
-  const requested = () => cancel((cancelRequest as CancelRequest).reason, cancelRequest?.cause ?? input.cause);
+  const requested = () =>
+    cancel((cancelRequest as CancelRequest).reason, cancelRequest?.cause ?? input.cause);
 
   const settings = (await loadSettings()).sales;
   step('received');
@@ -214,13 +235,23 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     const reason = 'unknown customer';
     await steps.rejectOrder(input, reason);
     status = 'cancelled';
-    cancelOutcome = { status: 'cancelled', reason, refunds: [], creditNote: null, released: [], failures: [] };
+    cancelOutcome = {
+      status: 'cancelled',
+      reason,
+      refunds: [],
+      creditNote: null,
+      released: [],
+      failures: [],
+    };
     step('cancelled', `${reason} ${order.customerId}`);
     await condition(allHandlersFinished);
     return { orderId, status: 'cancelled', reason };
   }
   total = accepted.total;
-  step('accepted', `total ${accepted.total}, open receivables ${accepted.openReceivables}, limit ${accepted.creditLimit}`);
+  step(
+    'accepted',
+    `total ${accepted.total}, open receivables ${accepted.openReceivables}, limit ${accepted.creditLimit}`,
+  );
 
   try {
     if (cancelled()) return await requested();
@@ -268,10 +299,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
         if (cancelled()) return await requested();
         if (!replenished) break;
         reserved = await steps.reserveStock({ orderId, cause: input.cause });
-        step('reservation_retried', reserved.lines.map((l) => `${l.sku} ${l.reserved}/${l.wanted}`).join(', '));
+        step(
+          'reservation_retried',
+          reserved.lines.map((l) => `${l.sku} ${l.reserved}/${l.wanted}`).join(', '),
+        );
       }
       if (!reserved.complete) {
-        if ((order.backorderPolicy ?? 'ship_available') === 'cancel') return await cancel('backorder timeout');
+        if ((order.backorderPolicy ?? 'ship_available') === 'cancel')
+          return await cancel('backorder timeout');
         if (!reserved.reservedAny) return await cancel('backorder timeout: nothing available');
         step('ship_available');
       }
@@ -281,7 +316,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
 
     // 3. invoice
     compensations.unshift('void');
-    const invoice = await steps.issueInvoice({ orderId, taxRateBps: settings.taxRateBps, cause: input.cause });
+    const invoice = await steps.issueInvoice({
+      orderId,
+      taxRateBps: settings.taxRateBps,
+      cause: input.cause,
+    });
     invoiced = true;
     total = invoice.total;
     status = 'invoiced';

@@ -67,7 +67,13 @@ export interface AllocationResult {
  */
 export async function allocatePayment(
   tx: Tx,
-  a: { paymentId: string; invoiceNumber: string; matchRule: string; overpaymentToCredit: boolean; cause: Cause },
+  a: {
+    paymentId: string;
+    invoiceNumber: string;
+    matchRule: string;
+    overpaymentToCredit: boolean;
+    cause: Cause;
+  },
 ): Promise<AllocationResult> {
   const [payment] = await tx.select().from(payments).where(eq(payments.paymentId, a.paymentId)).for('update');
   if (!payment) throw new Error(`payment ${a.paymentId} not found`);
@@ -80,9 +86,9 @@ export async function allocatePayment(
   const outstandingOf = (i: typeof invoice) => i.total - i.amountPaid - i.amountWrittenOff;
   const key = `payment/${a.paymentId}/${a.invoiceNumber}`;
 
-  const [posted] = await tx.execute<{ id: number }>(
-    sql`select id from journal_entries where idempotency_key = ${key}`,
-  ).then((r) => r.rows);
+  const [posted] = await tx
+    .execute<{ id: number }>(sql`select id from journal_entries where idempotency_key = ${key}`)
+    .then((r) => r.rows);
   if (posted) {
     const [alloc] = await tx
       .select()
@@ -106,7 +112,9 @@ export async function allocatePayment(
     };
   }
   if (payment.currency !== invoice.currency) {
-    throw new Error(`payment ${a.paymentId} is in ${payment.currency}, invoice ${a.invoiceNumber} in ${invoice.currency}`);
+    throw new Error(
+      `payment ${a.paymentId} is in ${payment.currency}, invoice ${a.invoiceNumber} in ${invoice.currency}`,
+    );
   }
 
   const unallocated = payment.amount - payment.amountAllocated;
@@ -154,7 +162,12 @@ export async function allocatePayment(
     currency: invoice.currency,
     cause: a.cause,
     lines: [
-      { account: ACCOUNT_CODES.cash, debit: allocated + credited, paymentId: a.paymentId, orderId: invoice.orderId },
+      {
+        account: ACCOUNT_CODES.cash,
+        debit: allocated + credited,
+        paymentId: a.paymentId,
+        orderId: invoice.orderId,
+      },
       {
         account: ACCOUNT_CODES.accountsReceivable,
         credit: allocated,
@@ -182,7 +195,12 @@ export async function allocatePayment(
     aggregateType: 'payment',
     aggregateId: a.paymentId,
     type: 'payment.allocated',
-    payload: { ...base, amount: allocated, matchRule: a.matchRule, invoiceOutstanding: invoice.total - paid - invoice.amountWrittenOff },
+    payload: {
+      ...base,
+      amount: allocated,
+      matchRule: a.matchRule,
+      invoiceOutstanding: invoice.total - paid - invoice.amountWrittenOff,
+    },
     idempotencyKey: `payment.allocated/${a.paymentId}/${a.invoiceNumber}`,
     cause: a.cause,
   });

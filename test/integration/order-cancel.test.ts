@@ -41,7 +41,9 @@ const cancel = (orderId: string, reason = 'customer changed their mind') =>
   request(h.app).post(`/v1/orders/${orderId}/cancel`).send({ reason });
 
 const steps = async (orderId: string) =>
-  (await h.temporal.client.workflow.getHandle(orderWorkflowId(orderId)).query(orderTimelineQuery)).map((t) => t.step);
+  (await h.temporal.client.workflow.getHandle(orderWorkflowId(orderId)).query(orderTimelineQuery)).map(
+    (t) => t.step,
+  );
 
 /** One SKU with `stock` on hand and an order for 3 at 1000 (total 3300 with 10 % tax). */
 async function order(opts: { stock: number; creditLimit?: number }) {
@@ -66,7 +68,9 @@ describe('cancel', () => {
       released: [],
       failures: [],
     });
-    expect(await waitForStatus(h, orderId, 'cancelled')).toMatchObject({ statusReason: 'customer changed their mind' });
+    expect(await waitForStatus(h, orderId, 'cancelled')).toMatchObject({
+      statusReason: 'customer changed their mind',
+    });
     expect(await stockOf(h, sku)).toEqual({ onHand: 10, reserved: 0 });
     expect(await outboxTypes(h, [orderId])).toEqual(['order.accepted', 'order.on_hold', 'order.cancelled']);
     // the workflow has closed: a second cancel is a state conflict naming the state
@@ -100,7 +104,13 @@ describe('cancel', () => {
     expect(await stockOf(h, sku)).toEqual({ onHand: 5, reserved: 0 });
     expect(await invoiceOf(h, orderId)).toMatchObject({ status: 'void', total: 3300, amountPaid: 0 });
     const [note] = await h.database.db.select().from(creditNotes).where(eq(creditNotes.orderId, orderId));
-    expect(note).toMatchObject({ creditNoteNumber: `CN-${orderId}`, customerId, subtotal: 3000, tax: 300, total: 3300 });
+    expect(note).toMatchObject({
+      creditNoteNumber: `CN-${orderId}`,
+      customerId,
+      subtotal: 3000,
+      tax: 300,
+      total: 3300,
+    });
 
     const entries = await entriesOf(h, orderId);
     expect(entries).toHaveLength(2);
@@ -200,7 +210,10 @@ describe('cancel', () => {
     await pay(h, orderId, 3300);
     await waitForStatus(h, orderId, 'shipped');
     const res = await cancel(orderId).expect(409);
-    expect(res.body).toMatchObject({ status: 409, detail: expect.stringMatching(/shipped: it can no longer be cancelled/) });
+    expect(res.body).toMatchObject({
+      status: 409,
+      detail: expect.stringMatching(/shipped: it can no longer be cancelled/),
+    });
     const event = await request(h.app)
       .post('/v1/events')
       .send({

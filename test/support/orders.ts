@@ -91,7 +91,12 @@ export async function orderRow(h: Harness, orderId: string) {
   return row;
 }
 
-export async function waitForStatus(h: Harness, orderId: string, status: SalesOrderStatus, timeoutMs = 30_000) {
+export async function waitForStatus(
+  h: Harness,
+  orderId: string,
+  status: SalesOrderStatus,
+  timeoutMs = 30_000,
+) {
   return eventually(async () => {
     const row = await orderRow(h, orderId);
     return row?.status === status ? row : undefined;
