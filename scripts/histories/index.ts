@@ -1,5 +1,6 @@
 /** Every recorded-history scenario; each workflow type has at least one. */
 import { inventoryItemScenario } from './inventory-item';
+import { orderScenarios } from './order';
 import type { HistoryScenario } from './scenario';
 
-export const HISTORY_SCENARIOS: HistoryScenario[] = [inventoryItemScenario];
+export const HISTORY_SCENARIOS: HistoryScenario[] = [inventoryItemScenario, ...orderScenarios];
