@@ -671,16 +671,39 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
       orderId: string;
       reason: string;
       cause: EventRef;
+      /** Payments received before there was an invoice: recorded as customer credit, then refunded. */
+      prepaid?: PaymentReceived[];
     }): Promise<CancelOutcome['refunds']> {
       const invoiceNumber = invoiceNumberFor(a.orderId);
       const cause = causeOf(a.cause);
       return db.transaction(async (tx) => {
+        const order = await loadOrder(tx, a.orderId, true);
         const [invoice] = await tx
           .select()
           .from(invoices)
           .where(eq(invoices.invoiceNumber, invoiceNumber))
           .for('update');
-        if (!invoice) return [];
+        for (const p of a.prepaid ?? []) {
+          if (p.currency !== order.currency) continue;
+          const pc = causeOf(p.cause);
+          await recordPayment(tx, { ...p, customerId: p.customerId ?? order.customerId, cause: pc });
+          await postJournalEntry(tx, {
+            idempotencyKey: `payment/${p.paymentId}/prepaid/${a.orderId}`,
+            description: `Payment ${p.paymentId} for order ${a.orderId} before its invoice`,
+            currency: order.currency,
+            cause: pc,
+            lines: [
+              { account: ACCOUNT_CODES.cash, debit: p.amount, paymentId: p.paymentId, orderId: a.orderId },
+              {
+                account: ACCOUNT_CODES.customerCredit,
+                credit: p.amount,
+                paymentId: p.paymentId,
+                orderId: a.orderId,
+                memo: `credit of customer ${order.customerId}`,
+              },
+            ],
+          });
+        }
         // payments whose journal entry names this order: allocated to its invoice, or credited for it
         const entries = await tx.execute<{ payment_id: string; receivable: string; credit: string }>(sql`
           select l.payment_id,
@@ -706,7 +729,7 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           const entry = await postJournalEntry(tx, {
             idempotencyKey: `refund/${refundId}`,
             description: `Refund ${refundId} of payment ${row.payment_id}: ${a.reason}`,
-            currency: invoice.currency,
+            currency: order.currency,
             cause,
             lines: [
               {
@@ -730,7 +753,7 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
             paymentId: row.payment_id,
             orderId: a.orderId,
             amount,
-            currency: invoice.currency,
+            currency: order.currency,
             reason: a.reason,
             journalEntryId: entry.id,
             causationSource: cause.source ?? null,
@@ -770,7 +793,7 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
               refundId,
               orderId: a.orderId,
               amount,
-              currency: invoice.currency,
+              currency: order.currency,
               reason: a.reason,
               refundedAt: new Date().toISOString(),
             },
@@ -779,7 +802,7 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           });
           done.push({ refundId, paymentId: row.payment_id, amount });
         }
-        if (returnedToInvoice > 0) {
+        if (invoice && returnedToInvoice > 0) {
           await tx
             .update(invoices)
             .set({ amountPaid: invoice.amountPaid - returnedToInvoice, updatedAt: sql`now()` })

@@ -189,8 +189,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
   async function cancel(reason: string, cause = input.cause): Promise<OrderResult> {
     status = 'cancelling';
     step('cancel_requested', reason);
-    // payments that arrived before the cancellation are recorded, so they are refunded too
+    // payments that arrived before the cancellation are recorded, so they are refunded too;
+    // without an invoice there is nothing to allocate them to: they are refunded as they came
+    const prepaid = invoiced ? [] : pendingPayments.splice(0);
     if (invoiced) await applyPayments();
+    if (prepaid.length > 0 && !compensations.includes('refund')) compensations.unshift('refund');
     const outcome: CancelOutcome = {
       status: 'cancelled',
       reason,
@@ -201,7 +204,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     };
     for (const c of compensations) {
       try {
-        if (c === 'refund') outcome.refunds = await undo.refundPayments({ orderId, reason, cause });
+        if (c === 'refund') {
+          outcome.refunds = await undo.refundPayments({
+            orderId,
+            reason,
+            cause,
+            ...(prepaid.length > 0 ? { prepaid } : {}),
+          });
+        }
         if (c === 'void') outcome.creditNote = await undo.voidInvoice({ orderId, reason, cause });
         if (c === 'release') outcome.released = await undo.releaseReservations({ orderId, cause });
         step(`compensated_${c}`);

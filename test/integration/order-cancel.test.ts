@@ -90,6 +90,25 @@ describe('cancel', () => {
     expect(await invoiceOf(h, orderId)).toBeUndefined();
   });
 
+  it('backordered with a payment received before the invoice: refunds it in full', async () => {
+    const { orderId, sku } = await order({ stock: 1 });
+    await waitForStatus(h, orderId, 'backordered');
+    const { paymentId } = await pay(h, orderId, 3300);
+    const res = await cancel(orderId).expect(200);
+    const refundId = `REF-${orderId}-${paymentId}`;
+    expect(res.body).toMatchObject({
+      refunds: [{ refundId, paymentId, amount: 3300 }],
+      creditNote: null,
+      released: [{ sku, quantity: 1 }],
+      failures: [],
+    });
+    const [payment] = await h.database.db.select().from(payments).where(eq(payments.paymentId, paymentId));
+    expect(payment).toMatchObject({ amount: 3300, status: 'refunded', amountAllocated: 0 });
+    expect(await orderBalances(h, orderId)).toEqual({ '1000': 0, '2200': 0 });
+    expect(await outboxRows(h, paymentId, 'payment.refunded')).toHaveLength(1);
+    expect(await stockOf(h, sku)).toEqual({ onHand: 1, reserved: 0 });
+  });
+
   it('invoiced: voids the invoice with a credit note and a reversing entry, then releases the stock', async () => {
     const { orderId, sku, customerId } = await order({ stock: 5 });
     await waitForStatus(h, orderId, 'invoiced');
