@@ -45,14 +45,15 @@ const NON_RETRYABLE = [
   'InvoiceNotFound',
 ];
 
+/** Forward steps: about 20 minutes of retries (a database outage) before the order gives up and cancels. */
 const steps = proxyActivities<Activities>({
   ...ACTIVITY_PRESETS.short,
-  retry: { ...ACTIVITY_PRESETS.short.retry, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { ...ACTIVITY_PRESETS.short.retry, maximumAttempts: 45, nonRetryableErrorTypes: NON_RETRYABLE },
 });
-/** Compensations try harder: giving stock and money back must not be dropped lightly. */
+/** Compensations try harder (about 2 hours): giving stock and money back must not be dropped lightly. */
 const undo = proxyActivities<Activities>({
   ...ACTIVITY_PRESETS.short,
-  retry: { ...ACTIVITY_PRESETS.short.retry, maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { ...ACTIVITY_PRESETS.short.retry, maximumAttempts: 250, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 const DAY_MS = 86_400_000;
@@ -369,7 +370,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     status = 'shipped';
     step('shipped');
   } catch (err) {
-    if (cancelOutcome || SHIPPED.includes(status)) throw err;
+    // only an activity that failed for good is a business outcome; anything else is a bug to fix
+    if (!(err instanceof ActivityFailure) || cancelOutcome || SHIPPED.includes(status)) throw err;
     // a step that failed for good: undo what happened rather than leave stock and money held
     log.error('order step failed; cancelling', { orderId, error: messageOf(err) });
     return await cancel(`failed: ${messageOf(err)}`);

@@ -331,6 +331,28 @@ describe('credit check', () => {
     ]);
   });
 
+  it('takes the approval and the shipment confirmation as events too', async () => {
+    const { orderId } = await stockedOrder({ creditLimit: 5000 });
+    await waitForStatus(h, orderId, 'on_credit_hold');
+    const event = (type: string, data: Record<string, unknown>) =>
+      request(h.app)
+        .post('/v1/events')
+        .send({ specversion: '1.0', id: `evt-${randomUUID()}`, source: 'test/ops', type, data })
+        .expect(202);
+    const approved = await event('order.approved', { orderId, approvedBy: 'user:lead' });
+    expect(approved.body.routing).toMatchObject({ status: 'delivered', workflowId: `order-${orderId}` });
+    await waitForStatus(h, orderId, 'invoiced');
+    const [row] = await outboxRows(h, orderId, 'order.approved');
+    expect(row?.payload).toMatchObject({ approvedBy: 'user:lead' });
+    await pay(h, orderId, 9350);
+    await waitForStatus(h, orderId, 'shipped');
+    await event('shipment.confirmed', { orderId, shipmentId: 'SH-9', shippedAt: new Date().toISOString() });
+    await waitForStatus(h, orderId, 'completed');
+    expect((await outboxRows(h, orderId, 'order.completed'))[0]?.payload).toMatchObject({
+      shipmentId: 'SH-9',
+    });
+  });
+
   it('cancels an order on hold when nobody approves it in time', async () => {
     const { orderId, skus } = await stockedOrder({ creditLimit: 5000 });
     const row = await waitForStatus(h, orderId, 'cancelled');
