@@ -443,6 +443,8 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           subtotal,
           tax,
           total,
+          // nothing to pay: settled as issued
+          status: total === 0 ? 'paid' : 'open',
           issuedOn,
           dueDate,
           causationSource: cause.source ?? null,
@@ -844,12 +846,15 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           .select()
           .from(journalEntries)
           .where(eq(journalEntries.idempotencyKey, `invoice/${invoiceNumber}`));
-        if (!posting) throw new Error(`invoice ${invoiceNumber} has no journal entry`);
-        const reversal = await reverseJournalEntry(tx, posting.id, {
-          idempotencyKey: `credit-note/${creditNoteNumber}`,
-          description: `Credit note ${creditNoteNumber} voiding ${invoiceNumber}: ${a.reason}`,
-          cause,
-        });
+        // an invoice of nothing (total 0) posted nothing, so there is nothing to reverse
+        if (!posting && invoice.total > 0) throw new Error(`invoice ${invoiceNumber} has no journal entry`);
+        const reversal = posting
+          ? await reverseJournalEntry(tx, posting.id, {
+              idempotencyKey: `credit-note/${creditNoteNumber}`,
+              description: `Credit note ${creditNoteNumber} voiding ${invoiceNumber}: ${a.reason}`,
+              cause,
+            })
+          : { id: null };
         await tx.insert(creditNotes).values({
           creditNoteNumber,
           invoiceNumber,

@@ -26,16 +26,21 @@ export interface Posting {
 }
 
 /**
- * Writes one journal entry and its lines; zero-amount lines are left out. Returns the entry id and
- * whether this call created it (false: the key was posted before, nothing written).
+ * Writes one journal entry and its lines; zero-amount lines are left out, and a posting of nothing
+ * (every line zero) writes nothing and answers id null. Returns the entry id and whether this call
+ * created it (false: the key was posted before, nothing written).
  */
-export async function postJournalEntry(tx: Tx, posting: Posting): Promise<{ id: number; created: boolean }> {
+export async function postJournalEntry(
+  tx: Tx,
+  posting: Posting,
+): Promise<{ id: number | null; created: boolean }> {
   const [prior] = await tx
     .select({ id: journalEntries.id })
     .from(journalEntries)
     .where(eq(journalEntries.idempotencyKey, posting.idempotencyKey));
   if (prior) return { id: prior.id, created: false };
   const lines = posting.lines.filter((l) => (l.debit ?? 0) > 0 || (l.credit ?? 0) > 0);
+  if (lines.length === 0) return { id: null, created: false };
   const debits = lines.reduce((s, l) => s + (l.debit ?? 0), 0);
   const credits = lines.reduce((s, l) => s + (l.credit ?? 0), 0);
   if (debits !== credits) {
@@ -76,7 +81,7 @@ export async function reverseJournalEntry(
   tx: Tx,
   entryId: number,
   opts: { idempotencyKey: string; description: string; cause: Posting['cause'] },
-): Promise<{ id: number; created: boolean }> {
+): Promise<{ id: number | null; created: boolean }> {
   const [entry] = await tx.select().from(journalEntries).where(eq(journalEntries.id, entryId));
   if (!entry) throw new Error(`journal entry ${entryId} not found`);
   const lines = await tx.select().from(journalLines).where(eq(journalLines.entryId, entryId));
