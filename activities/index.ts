@@ -2,6 +2,7 @@
 import type { Db } from '../db/client';
 import type { BusinessSettings } from '../domain/settings';
 import { createInventoryActivities } from './inventory';
+import { createProcurementActivities } from './procurement';
 import { createSettingsActivities } from './settings';
 
 export interface ActivityDeps {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSettingsActivities(deps),
     ...createInventoryActivities(deps),
+    ...createProcurementActivities(deps),
   };
 }
 
