@@ -198,7 +198,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
 
   for (;;) {
     await condition(() => pending.length > 0 || stockDirty || ruleDirty || evaluate);
-    while (pending.length > 0) {
+    // at most one run's worth: the rest is carried into the next run
+    while (pending.length > 0 && changesInRun < maxChanges) {
       const change = pending[0] as StockChange;
       const outcome = await applyStockChange(change);
       pending.shift();
@@ -226,7 +227,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
       onHand = state.stock.onHand;
       evaluate = true;
     }
-    if (evaluate && pending.length === 0 && !stockDirty && !ruleDirty) {
+    if (evaluate) {
       evaluate = false;
       await evaluateReorder();
     }

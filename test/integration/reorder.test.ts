@@ -73,7 +73,11 @@ describe('reorder point', () => {
           .expect(202),
       ),
     );
-    const state = await waitForState(sku, (s) => s.applied === 101 && s.pending === 0, 90_000);
+    const state = await waitForState(
+      sku,
+      (s) => s.applied === 101 && s.pending === 0 && s.onHand === 10,
+      90_000,
+    );
     expect(state.onHand).toBe(10);
     const { po, line } = await onePurchaseOrder(sku);
     // ordered when projected was somewhere between 10 and 20: up to 100, in packs of 12

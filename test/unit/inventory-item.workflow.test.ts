@@ -8,7 +8,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { WORKFLOW_TYPES } from '../../domain/names';
 import { type InventoryItemInput, type StockChange, type StockChangeOutcome } from '../../domain/inventory';
 import type { Activities } from '../../activities';
-import { DEFAULT_SETTINGS } from '../../domain/settings';
+import { noReorderRule } from '../support/inventory-mocks';
 import { readContext } from '../support/infrastructure';
 import { uniqueKey, waitForApplied } from '../support/harness';
 import { sendStockChange } from '../../api/routing';
@@ -32,18 +32,6 @@ function change(sku: string, i: number, delta: number): StockChange {
   return { sku, delta, reason: 'unit', cause: { source: 'unit', id: `e${i}`, correlationId: 'c' } };
 }
 
-/** The reads of the reorder rule: no rule here, so these tests never reorder. */
-const noRule: Pick<
-  Activities,
-  'businessSettings' | 'loadReorderState' | 'readReorderRule' | 'readStockLevel' | 'raiseNoSupplierAlert'
-> = {
-  businessSettings: async () => DEFAULT_SETTINGS,
-  loadReorderState: async () => ({ rule: null, stock: { onHand: 0, reserved: 0 }, open: [], nextPurchaseOrderSeq: 1 }),
-  readReorderRule: async () => null,
-  readStockLevel: async () => ({ onHand: 0, reserved: 0 }),
-  raiseNoSupplierAlert: async () => ({ created: false }),
-};
-
 async function withWorker(
   activities: Pick<Activities, 'applyStockChange'>,
   fn: (taskQueue: string) => Promise<void>,
@@ -54,7 +42,7 @@ async function withWorker(
     namespace: context.namespace,
     taskQueue,
     workflowBundle: { codePath: context.workflowBundlePath },
-    activities: { ...noRule, ...activities },
+    activities: { ...noReorderRule, ...activities },
   });
   await worker.runUntil(fn(taskQueue));
 }
