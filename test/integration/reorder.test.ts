@@ -61,9 +61,11 @@ const {
 describe('reorder point', () => {
   it('starts exactly one procurement when 100 concurrent stock events cross the reorder point', async () => {
     const sku = uniqueKey('BURST');
-    await skuWithRule(sku, { reorderPoint: 20, orderUpTo: 100, packMultiple: 12, minOrderQuantity: 24 });
+    // stock first: a rule alone counts stock as 0 and would order at once
     await adjust(sku, 110);
     await waitForState(sku, (s) => s.applied === 1 && s.onHand === 110);
+    await skuWithRule(sku, { reorderPoint: 20, orderUpTo: 100, packMultiple: 12, minOrderQuantity: 24 });
+    await waitForState(sku, (s) => s.rule?.reorderPoint === 20);
     // 100 events at once, each its own request
     await Promise.all(
       Array.from({ length: 100 }, () =>
@@ -283,8 +285,10 @@ describe('procurement', () => {
 describe('continue-as-new and neighbours', () => {
   it('keeps the rule, stock and the open procurement across continue-as-new', async () => {
     const sku = uniqueKey('CAN');
-    await skuWithRule(sku, { reorderPoint: 10, orderUpTo: 40, packMultiple: 5 });
+    // stock first, so the rule is evaluated against 5 on hand (a rule alone counts stock as 0)
     await adjust(sku, 5);
+    await waitForState(sku, (s) => s.applied === 1 && s.onHand === 5);
+    await skuWithRule(sku, { reorderPoint: 10, orderUpTo: 40, packMultiple: 5 });
     const { po, line } = await onePurchaseOrder(sku);
     expect(line.quantity).toBe(35);
     const before = await skuState(sku);
@@ -347,10 +351,10 @@ describe('continue-as-new and neighbours', () => {
       args: [{ sku: uniqueKey('STANDIN') }],
     });
     await adjust(sku, 1);
-    const { po } = await onePurchaseOrder(sku);
+    const { po, line } = await onePurchaseOrder(sku);
     await request(h.app)
       .post(`/v1/purchase-orders/${po.purchaseOrderId}/receipts`)
-      .send({ quantity: 19 })
+      .send({ quantity: line.quantity })
       .expect(202);
     const procurement = await h.temporal.client.workflow
       .getHandle(procurementWorkflowId(po.purchaseOrderId))
