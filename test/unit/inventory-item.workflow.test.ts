@@ -125,6 +125,9 @@ describe('inventoryItemWorkflow', () => {
       await signalAll(taskQueue, input, [a, a, b]);
       // a and b fill the first run, which continues as new; c and the repeats land in the second
       await waitForApplied(client, workflowId, 2);
+      await eventually(async () =>
+        (await fetchRunChain(client, workflowId, { allRuns: true })).length === 2 ? true : undefined,
+      );
       await signalAll(taskQueue, input, [b, c, a]);
       const state = await waitForApplied(client, workflowId, 3);
       // the counter is per run: one repeat in the first, two in the second
