@@ -86,8 +86,15 @@ export async function procurementWorkflow(input: ProcurementInput): Promise<Proc
   };
 
   const settings = (await loadSettings()).inventory;
-  const created = await createPurchaseOrder(input);
-  state.expectedDate = created.expectedDate;
+  try {
+    const created = await createPurchaseOrder(input);
+    state.expectedDate = created.expectedDate;
+  } catch (err) {
+    // no purchase order (an unknown supplier): the SKU's workflow must stop counting it as on order
+    state.status = 'cancelled';
+    await tellParent('cancelled');
+    throw err;
+  }
 
   state.status = 'awaiting_confirmation';
   let attempt = 1;
