@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import type { BusinessSettings } from '../domain/settings';
 import { createInventoryActivities } from './inventory';
 import { createSalesActivities } from './sales';
+import { createProcurementActivities } from './procurement';
 import { createSettingsActivities } from './settings';
 
 export interface ActivityDeps {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSettingsActivities(deps),
     ...createInventoryActivities(deps),
     ...createSalesActivities(deps),
+    ...createProcurementActivities(deps),
   };
 }
 

@@ -12,6 +12,7 @@ import { inventoryRouter } from './inventory';
 import { ledgerRouter } from './ledger';
 import { masterDataRouter } from './masterdata';
 import { ordersRouter } from './orders';
+import { purchaseOrdersRouter } from './purchase-orders';
 import { buildOpenApiDocument } from './openapi';
 import { errorHandler, notFoundHandler, sendReadiness } from './problem';
 import { createApiMetrics, type ApiMetrics } from './metrics';
@@ -107,6 +108,7 @@ export function createApp(options: AppOptions): Express {
   app.use(masterDataRouter(deps));
   app.use(ordersRouter(deps));
   app.use(ledgerRouter(deps));
+  app.use(purchaseOrdersRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

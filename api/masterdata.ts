@@ -113,7 +113,7 @@ const notFound = (what: string, key: string) =>
  * Validates the body as the data of `type` (with the key from the path), stores the upsert event
  * and returns its id. Field paths in errors are the body's own (`paymentTerms.netDays`).
  */
-async function upsertThroughEvent(
+export async function upsertThroughEvent(
   deps: AppDeps,
   req: Request,
   type: EventType,
@@ -160,7 +160,7 @@ function pathKey(req: Request, name: string, schema: typeof idSchema): string {
 }
 
 /** 201 when this request created the record, else 200; the record as stored. */
-function saved(row: Version, body: unknown, location: string): CommandResponse {
+export function saved(row: Version, body: unknown, location: string): CommandResponse {
   const created = row.createdAt.getTime() === row.updatedAt.getTime();
   return { status: created ? 201 : 200, body, headers: { Location: location } };
 }

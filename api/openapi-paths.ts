@@ -3,8 +3,9 @@
  * in openapi-common.ts). test/unit/openapi.test.ts fails when a served route is not documented.
  */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { registerInventoryPaths } from './openapi-inventory';
 import { registerOrderPaths } from './openapi-orders';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
-export const openApiPathModules: OpenApiPathModule[] = [registerOrderPaths];
+export const openApiPathModules: OpenApiPathModule[] = [registerOrderPaths, registerInventoryPaths];

@@ -235,7 +235,19 @@ const inventorySchema = z
     onHand: z.number().int(),
     reserved: z.number().int(),
     available: z.number().int(),
-    onOrder: z.number().int(),
+    onOrder: z.number().int().meta({ description: 'Still expected on open purchase orders.' }),
+    reorderSettings: z.object(reorderRuleFields).nullable(),
+    openPurchaseOrders: z.array(
+      z.object({
+        purchaseOrderId: z.string(),
+        supplierId: z.string(),
+        quantity: z.number().int(),
+        received: z.number().int(),
+        status: z.string(),
+        expectedDate: z.string().nullable(),
+        links: z.object({ self: z.string() }),
+      }),
+    ),
     updatedAt: z.string(),
     workflow: workflowRefSchema,
     links: z.object({ self: z.string(), temporalUi: z.string() }),
@@ -505,7 +517,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     responses: {
       200: { description: 'The SKU.', content: json(inventorySchema) },
       400: problem('Invalid SKU.'),
-      404: problem('No stock recorded for this SKU.'),
+      404: problem('No stock and no reorder rule recorded for this SKU.'),
     },
   });
 

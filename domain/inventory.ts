@@ -35,8 +35,83 @@ export interface InventoryItemInput {
   onHand?: number | null;
   /** Keys of the most recently received changes, so a change delivered twice applies once. */
   recentCauses?: string[];
-  /** Continue-as-new after this many changes in one run. */
+  /** Continue-as-new after this many changes in one run (default: the inventory settings). */
   maxChangesPerRun?: number;
+  /** The reorder state carried across continue-as-new; absent on a fresh start (then loaded). */
+  reorder?: ReorderState;
+  /** Stock or the rule changed after the last read: the next run reads them again and re-evaluates. */
+  recheck?: boolean;
+}
+
+/** The min/max reorder rule of a SKU as the workflow uses it (DOMAIN.md, inventory and reorder). */
+export interface ReorderRule {
+  reorderPoint: number;
+  orderUpTo: number;
+  packMultiple: number;
+  minOrderQuantity: number;
+  leadTimeDays: number;
+  /** reorder_settings.supplier_id, else products.supplier_id; null when neither names one. */
+  supplierId: string | null;
+  /** Whether that supplier exists in the suppliers table (a purchase order needs one). */
+  supplierKnown: boolean;
+  /** The events.seq of the rule's upsert: a changed rule has a new version. */
+  version: number;
+}
+
+export interface StockSnapshot {
+  onHand: number;
+  reserved: number;
+}
+
+/** A purchase order of this SKU not yet fully received or cancelled: its quantity is on order. */
+export interface OpenProcurement {
+  purchaseOrderId: string;
+  workflowId: string;
+  quantity: number;
+  received: number;
+}
+
+/** What the SKU's workflow knows and carries across continue-as-new. */
+export interface ReorderState {
+  rule: ReorderRule | null;
+  stock: StockSnapshot | null;
+  open: OpenProcurement[];
+  /** The sequence number of the next purchase order of this SKU (see purchaseOrderIdFor). */
+  nextPurchaseOrderSeq: number;
+  /** The rule version a missing-supplier alert was raised for (one alert per rule version). */
+  supplierAlertVersion?: number | null;
+  /** Procurements started by this execution chain. */
+  procurementsStarted: number;
+}
+
+/** What loadReorderState answers on a fresh start: the rule, stock and purchase orders in Postgres. */
+export interface LoadedReorderState {
+  rule: ReorderRule | null;
+  stock: StockSnapshot;
+  open: OpenProcurement[];
+  nextPurchaseOrderSeq: number;
+}
+
+/** The id of the SKU's n-th purchase order; the one place this derivation lives. */
+export const purchaseOrderIdFor = (sku: string, seq: number): string => `PO-${sku}-${seq}`;
+
+/** The SKU's on order: what its open procurements still expect. */
+export const onOrderOf = (open: OpenProcurement[]): number =>
+  open.reduce((sum, p) => sum + Math.max(0, p.quantity - p.received), 0);
+
+/** On hand − reserved + on order. */
+export const projectedStock = (stock: StockSnapshot, open: OpenProcurement[]): number =>
+  stock.onHand - stock.reserved + onOrderOf(open);
+
+/**
+ * The min/max rule: when projected ≤ reorder point, order up to order-up-to, at least the minimum
+ * order quantity, rounded up to the pack multiple (so the quantity is always whole packs). 0: no order.
+ */
+export function reorderQuantity(rule: ReorderRule, projected: number): number {
+  if (projected > rule.reorderPoint) return 0;
+  const wanted = Math.max(rule.orderUpTo - projected, rule.minOrderQuantity, 1);
+  const pack = Math.max(1, rule.packMultiple);
+  return Math.ceil(wanted / pack) * pack;
 }
 
 export interface InventoryItemState {
@@ -46,6 +121,12 @@ export interface InventoryItemState {
   pending: number;
   /** Changes received a second time and ignored, in this run. */
   duplicatesIgnored: number;
+  /** Reserved stock as last read (null before the first read). */
+  reserved: number | null;
+  onOrder: number;
+  rule: ReorderRule | null;
+  openProcurements: OpenProcurement[];
+  procurementsStarted: number;
 }
 
 /** The dedupe key of a stock change: its causing event. */
@@ -76,3 +157,20 @@ export interface SkuReplenished {
   available: number;
 }
 export const skuReplenishedSignal = defineSignal<[SkuReplenished]>('skuReplenished');
+
+/** The SKU's reorder rule changed (event or REST): the workflow reloads it and re-evaluates. */
+export interface ReorderSettingsChanged {
+  sku: string;
+  cause: EventRef;
+}
+export const reorderSettingsChangedSignal = defineSignal<[ReorderSettingsChanged]>('reorderSettingsChanged');
+
+/** Sent by a procurement to its SKU's workflow after each receipt and when it ends. */
+export interface ProcurementProgress {
+  purchaseOrderId: string;
+  quantity: number;
+  received: number;
+  /** Open while goods are still expected; closed (fully received) or cancelled at the end. */
+  status: 'open' | 'closed' | 'cancelled';
+}
+export const procurementProgressSignal = defineSignal<[ProcurementProgress]>('procurementProgress');

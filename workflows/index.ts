@@ -1,3 +1,4 @@
 /** Every workflow type the worker registers. */
 export { inventoryItemWorkflow } from './inventory-item';
 export { orderWorkflow } from './order';
+export { procurementWorkflow } from './procurement';

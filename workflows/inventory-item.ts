@@ -1,95 +1,259 @@
 /**
- * One long-lived workflow per SKU. It receives every stock change for its SKU as a signal, applies
- * each in arrival order through an idempotent activity, and continues-as-new (carrying whatever is
- * not yet applied) before its history grows large.
+ * One long-lived workflow per SKU: the SKU's reorder brain. It receives every change for its SKU
+ * (stock adjusted, stock reserved / released / shipped by orders, its reorder rule changed, goods
+ * received by its procurements), applies stock changes in arrival order through an idempotent
+ * activity, and after each change compares projected stock (on hand − reserved + on order) with
+ * the reorder point: at or below it, it starts one procurement child for the min/max quantity.
+ * It continues-as-new before its history grows large, carrying its whole state.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import type { Activities } from '../activities';
 import {
   inventoryStateQuery,
+  onOrderOf,
+  procurementProgressSignal,
+  projectedStock,
+  purchaseOrderIdFor,
+  reorderQuantity,
+  reorderSettingsChangedSignal,
   stockChangeCauseKey,
   stockChangedSignal,
+  stockLevelChangedSignal,
+  type EventRef,
   type InventoryItemInput,
+  type ReorderState,
   type StockChange,
 } from '../domain/inventory';
+import { procurementWorkflowId, WORKFLOW_TYPES } from '../domain/names';
+import type { ProcurementInput } from '../domain/procurement';
+import type { procurementWorkflow } from './procurement';
 import { ACTIVITY_PRESETS } from './presets';
+import { loadSettings } from './settings';
 
-const { applyStockChange } = proxyActivities<ReturnType<typeof createActivities>>(ACTIVITY_PRESETS.short);
+const {
+  applyStockChange,
+  loadReorderState,
+  readReorderRule,
+  readStockLevel,
+  raiseNoSupplierAlert,
+  notifyBackorderedOrders,
+} = proxyActivities<Activities>(ACTIVITY_PRESETS.short);
 
 export const DEFAULT_MAX_CHANGES_PER_RUN = 500;
 /** How many recent change keys the workflow remembers to ignore a re-delivered change. */
 export const RECENT_CAUSES_KEPT = 2000;
 
 /** The SKU's inventory workflow (id: inventoryWorkflowId(sku)). */
+const available = (stock: { onHand: number; reserved: number }): number => stock.onHand - stock.reserved;
+
 export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<void> {
+  const { sku } = input;
   const pending: StockChange[] = [...(input.pending ?? [])];
-  const maxChanges = input.maxChangesPerRun ?? DEFAULT_MAX_CHANGES_PER_RUN;
   let appliedInRun = 0;
+  /** Every change handled in this run (stock, stock level, rule, procurement progress). */
+  let changesInRun = 0;
   let onHand: number | null = input.onHand ?? null;
   let duplicatesIgnored = 0;
   // insertion-ordered, so the oldest keys are dropped first
   const recentCauses = new Set<string>(input.recentCauses ?? []);
+  let reorder: ReorderState | null = input.reorder
+    ? { ...input.reorder, open: [...input.reorder.open] }
+    : null;
+  let stockDirty = input.recheck ?? false;
+  let ruleDirty = input.recheck ?? false;
+  let evaluate = input.recheck ?? false;
 
-  setHandler(stockChangedSignal, (change) => {
-    const key = stockChangeCauseKey(change);
+  /** False (and logged) when this cause was seen already: a route retried after a lost ack. */
+  const firstTime = (key: string, cause: EventRef): boolean => {
     if (recentCauses.has(key)) {
-      // a route retried after a lost acknowledgement: the first delivery counts
       duplicatesIgnored++;
-      log.info('duplicate stock change ignored', {
-        sku: input.sku,
-        eventId: change.cause.id,
-        correlationId: change.cause.correlationId,
-      });
-      return;
+      log.info('duplicate change ignored', { sku, eventId: cause.id, correlationId: cause.correlationId });
+      return false;
     }
     recentCauses.add(key);
     if (recentCauses.size > RECENT_CAUSES_KEPT) {
       recentCauses.delete(recentCauses.values().next().value as string);
     }
-    pending.push(change);
+    return true;
+  };
+
+  setHandler(stockChangedSignal, (change) => {
+    if (firstTime(stockChangeCauseKey(change), change.cause)) pending.push(change);
+  });
+  setHandler(stockLevelChangedSignal, (changed) => {
+    if (!firstTime(`level/${changed.reason}/${changed.cause.source}/${changed.cause.id}`, changed.cause))
+      return;
+    changesInRun++;
+    stockDirty = true;
+  });
+  setHandler(reorderSettingsChangedSignal, (changed) => {
+    if (!firstTime(`rule/${changed.cause.source}/${changed.cause.id}`, changed.cause)) return;
+    changesInRun++;
+    ruleDirty = true;
+  });
+  setHandler(procurementProgressSignal, (progress) => {
+    changesInRun++;
+    if (!reorder) {
+      // still loading: the load reads the purchase orders as they are now
+      stockDirty = true;
+      return;
+    }
+    const open = reorder.open.filter((p) => p.purchaseOrderId !== progress.purchaseOrderId);
+    if (progress.status === 'open') {
+      open.push({
+        purchaseOrderId: progress.purchaseOrderId,
+        workflowId: procurementWorkflowId(progress.purchaseOrderId),
+        quantity: progress.quantity,
+        received: progress.received,
+      });
+    }
+    reorder.open = open;
+    // goods received moved stock in; a cancelled order changes nothing on hand and is not re-ordered
+    // until the next change
+    if (progress.status !== 'cancelled') stockDirty = true;
   });
   setHandler(inventoryStateQuery, () => ({
-    sku: input.sku,
-    onHand,
+    sku,
+    onHand: reorder?.stock?.onHand ?? onHand,
     applied: (input.appliedBefore ?? 0) + appliedInRun,
     pending: pending.length,
     duplicatesIgnored,
+    reserved: reorder?.stock?.reserved ?? null,
+    onOrder: reorder ? onOrderOf(reorder.open) : 0,
+    rule: reorder?.rule ?? null,
+    openProcurements: reorder?.open ?? [],
+    procurementsStarted: reorder?.procurementsStarted ?? 0,
   }));
 
+  const settings = await loadSettings();
+  const maxChanges = input.maxChangesPerRun ?? settings.inventory.maxChangesPerRun;
+  if (!reorder) {
+    const loaded = await loadReorderState(sku);
+    reorder = {
+      rule: loaded.rule,
+      stock: loaded.stock,
+      open: loaded.open,
+      nextPurchaseOrderSeq: loaded.nextPurchaseOrderSeq,
+      supplierAlertVersion: null,
+      procurementsStarted: 0,
+    };
+    evaluate = true;
+  }
+  const state: ReorderState = reorder;
+
+  /** Starts one procurement when projected stock is at or below the reorder point. */
+  async function evaluateReorder(): Promise<void> {
+    if (!state.rule || !state.stock) return;
+    const projected = projectedStock(state.stock, state.open);
+    const quantity = reorderQuantity(state.rule, projected);
+    if (quantity === 0) return;
+    if (!state.rule.supplierKnown) {
+      // the supplier record may have arrived since the rule was read
+      state.rule = await readReorderRule(sku);
+      if (!state.rule) return;
+    }
+    const rule = state.rule;
+    if (!rule.supplierId || !rule.supplierKnown) {
+      if (state.supplierAlertVersion !== rule.version) {
+        await raiseNoSupplierAlert({
+          sku,
+          supplierId: rule.supplierId,
+          ruleVersion: rule.version,
+          projected,
+        });
+        state.supplierAlertVersion = rule.version;
+      }
+      return;
+    }
+    const purchaseOrderId = purchaseOrderIdFor(sku, state.nextPurchaseOrderSeq);
+    const workflowId = procurementWorkflowId(purchaseOrderId);
+    // counted as on order before the start is awaited, so nothing evaluated meanwhile orders again
+    state.nextPurchaseOrderSeq++;
+    state.procurementsStarted++;
+    state.open.push({ purchaseOrderId, workflowId, quantity, received: 0 });
+    const child: ProcurementInput = {
+      purchaseOrderId,
+      sku,
+      quantity,
+      supplierId: rule.supplierId,
+      leadTimeDays: rule.leadTimeDays,
+      parentWorkflowId: workflowInfo().workflowId,
+    };
+    log.info('reorder point reached: procurement started', { sku, projected, quantity, purchaseOrderId });
+    try {
+      await startChild<typeof procurementWorkflow>(WORKFLOW_TYPES.procurement, {
+        workflowId,
+        args: [child],
+        // the procurement outlives this run's continue-as-new; it signals the SKU's workflow by id
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      // a procurement with this id exists already (started before a restart of this chain): it
+      // stays counted as on order and reports its progress like any other
+      log.warn('procurement not started', { sku, purchaseOrderId, error: (err as Error).message });
+    }
+  }
+
   for (;;) {
-    await condition(() => pending.length > 0);
-    while (pending.length > 0) {
+    await condition(() => pending.length > 0 || stockDirty || ruleDirty || evaluate);
+    // at most one run's worth: the rest is carried into the next run
+    while (pending.length > 0 && changesInRun < maxChanges) {
       const change = pending[0] as StockChange;
       const outcome = await applyStockChange(change);
       pending.shift();
       appliedInRun++;
+      changesInRun++;
       onHand = outcome.onHand;
+      stockDirty = true;
       if (outcome.status === 'rejected') {
         log.warn('stock change rejected', {
-          sku: input.sku,
+          sku,
           eventId: change.cause.id,
           correlationId: change.cause.correlationId,
           reason: outcome.reason,
         });
       }
     }
-    if (appliedInRun >= maxChanges || workflowInfo().continueAsNewSuggested) {
+    if (ruleDirty) {
+      ruleDirty = false;
+      state.rule = await readReorderRule(sku);
+      evaluate = true;
+    }
+    if (stockDirty) {
+      stockDirty = false;
+      const before = state.stock;
+      state.stock = await readStockLevel(sku);
+      onHand = state.stock.onHand;
+      // more available than before (a count, a return, a released reservation): backordered orders
+      // of this SKU try again; goods received are announced by their procurement
+      if (before && available(state.stock) > available(before)) await notifyBackorderedOrders({ sku });
+      evaluate = true;
+    }
+    if (evaluate) {
+      evaluate = false;
+      await evaluateReorder();
+    }
+    if (changesInRun >= maxChanges || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof inventoryItemWorkflow>({
-        sku: input.sku,
+        sku,
         pending,
         appliedBefore: (input.appliedBefore ?? 0) + appliedInRun,
         onHand,
         recentCauses: [...recentCauses],
         maxChangesPerRun: input.maxChangesPerRun,
+        reorder: state,
+        recheck: stockDirty || ruleDirty || evaluate,
       });
     }
   }

@@ -1,10 +1,72 @@
-/** Routes of inventory events: stock changes go to the SKU's long-lived workflow. */
+/**
+ * Routes of inventory events: stock changes and reorder rule changes go to the SKU's long-lived
+ * workflow (signal-with-start); a purchase order's confirmation and receipts go to its procurement
+ * workflow (signal; it exists only once the SKU's workflow started it).
+ */
 import type { Client } from '@temporalio/client';
-import { inventoryWorkflowId, WORKFLOW_TYPES, workflowTaskQueue } from '../../domain/names';
-import { stockChangedSignal, type InventoryItemInput, type StockChange } from '../../domain/inventory';
-import type { StockAdjustedV1 } from '../../domain/events/inventory';
+import type { SignalDefinition } from '@temporalio/common';
+import {
+  inventoryWorkflowId,
+  procurementWorkflowId,
+  WORKFLOW_TYPES,
+  workflowTaskQueue,
+} from '../../domain/names';
+import {
+  reorderSettingsChangedSignal,
+  stockChangedSignal,
+  type EventRef,
+  type InventoryItemInput,
+  type StockChange,
+} from '../../domain/inventory';
+import { goodsReceivedSignal, purchaseOrderConfirmedSignal } from '../../domain/procurement';
+import type {
+  GoodsReceivedV1,
+  PurchaseOrderConfirmedV1,
+  ReorderSettingsChangedV1,
+  StockAdjustedV1,
+} from '../../domain/events/inventory';
+import type { ProductUpsertedV1 } from '../../domain/events/masterdata';
 import type { EventType } from '../../domain/events/catalogue';
-import type { RoutePlanner } from '../routing';
+import type { RoutePlan, RoutePlanner, StoredEvent } from '../routing';
+
+const causeOf = (event: StoredEvent): EventRef => ({
+  source: event.source,
+  id: event.id,
+  correlationId: event.correlationId,
+});
+
+/** Tells the SKU's workflow its rule changed (it reads the rule projected in the same transaction). */
+function ruleChanged(event: StoredEvent, sku: string): RoutePlan {
+  return {
+    workflowId: inventoryWorkflowId(sku),
+    async deliver(client, prefix) {
+      const taskQueue = workflowTaskQueue(prefix, WORKFLOW_TYPES.inventoryItem);
+      const runId = await signalSkuWorkflow(client, taskQueue, { sku }, reorderSettingsChangedSignal, {
+        sku,
+        cause: causeOf(event),
+      });
+      return { runId };
+    },
+  };
+}
+
+/**
+ * Signals a purchase order's procurement workflow. When none is running for that purchase order
+ * (an unknown order, or one already closed or cancelled) the delivery fails and the route stays
+ * pending with that error, visible in the audit log; the relay retries it.
+ */
+function toProcurement<T>(purchaseOrderId: string, signal: SignalDefinition<[T]>, payload: T): RoutePlan {
+  const workflowId = procurementWorkflowId(purchaseOrderId);
+  return {
+    workflowId,
+    async deliver(client) {
+      const handle = client.workflow.getHandle(workflowId);
+      await handle.signal(signal, payload);
+      const { runId } = await handle.describe();
+      return { runId };
+    },
+  };
+}
 
 export const inventoryPlanners: Partial<Record<EventType, RoutePlanner>> = {
   'inventory.stock_adjusted': (event) => {
@@ -13,7 +75,7 @@ export const inventoryPlanners: Partial<Record<EventType, RoutePlanner>> = {
       sku: data.sku,
       ...(data.delta !== undefined ? { delta: data.delta } : { quantity: data.quantity }),
       reason: data.reason,
-      cause: { source: event.source, id: event.id, correlationId: event.correlationId },
+      cause: causeOf(event),
     };
     return {
       workflowId: inventoryWorkflowId(data.sku),
@@ -23,14 +85,42 @@ export const inventoryPlanners: Partial<Record<EventType, RoutePlanner>> = {
       },
     };
   },
+  'inventory.reorder_settings_changed': (event) =>
+    ruleChanged(event, (event.data as ReorderSettingsChangedV1).sku),
+  // a product upsert carrying a reorder rule changes the rule too
+  'product.upserted': (event) => {
+    const data = event.data as ProductUpsertedV1;
+    return data.reorderSettings ? ruleChanged(event, data.sku) : null;
+  },
+  'purchase_order.confirmed': (event) => {
+    const data = event.data as PurchaseOrderConfirmedV1;
+    return toProcurement(data.purchaseOrderId, purchaseOrderConfirmedSignal, {
+      purchaseOrderId: data.purchaseOrderId,
+      expectedDate: data.expectedDate,
+      confirmedAt: data.confirmedAt,
+      ...(data.supplierReference ? { supplierReference: data.supplierReference } : {}),
+      cause: causeOf(event),
+    });
+  },
+  'goods.received': (event) => {
+    const data = event.data as GoodsReceivedV1;
+    return toProcurement(data.purchaseOrderId, goodsReceivedSignal, {
+      purchaseOrderId: data.purchaseOrderId,
+      receiptId: data.receiptId,
+      lines: data.lines,
+      receivedAt: data.receivedAt,
+      cause: causeOf(event),
+    });
+  },
 };
 
-/** Signal-with-start of the SKU's workflow: starts it when needed and hands it the change. */
-export async function sendStockChange(
+/** Signal-with-start of the SKU's workflow: starts it when needed and hands it the signal. */
+export async function signalSkuWorkflow<T>(
   client: Client,
   taskQueue: string,
   input: InventoryItemInput,
-  change: StockChange,
+  signal: SignalDefinition<[T]>,
+  payload: T,
 ): Promise<string> {
   const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
     workflowId: inventoryWorkflowId(input.sku),
@@ -39,8 +129,18 @@ export async function sendStockChange(
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     taskQueue,
     args: [input],
-    signal: stockChangedSignal,
-    signalArgs: [change],
+    signal,
+    signalArgs: [payload],
   });
   return handle.signaledRunId;
+}
+
+/** Signal-with-start of the SKU's workflow with one stock change. */
+export async function sendStockChange(
+  client: Client,
+  taskQueue: string,
+  input: InventoryItemInput,
+  change: StockChange,
+): Promise<string> {
+  return signalSkuWorkflow(client, taskQueue, input, stockChangedSignal, change);
 }

@@ -13,6 +13,7 @@ import { sendStockChange } from '../../api/routing';
 import { readContext } from '../support/infrastructure';
 import { HISTORIES_DIR, loadSavedHistories } from '../support/histories';
 import { uniqueKey, waitForApplied } from '../support/harness';
+import { noReorderRule } from '../support/inventory-mocks';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const context = readContext();
@@ -138,7 +139,7 @@ describe('npm run replay', () => {
         namespace: context.namespace,
         taskQueue,
         workflowBundle: { codePath: context.workflowBundlePath },
-        activities: { applyStockChange },
+        activities: { ...noReorderRule, applyStockChange },
       });
       const firstRunId = await worker.runUntil(async () => {
         const runId = await sendStockChange(client, taskQueue, input, change(1));

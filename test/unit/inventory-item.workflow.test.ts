@@ -6,11 +6,21 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { WORKFLOW_TYPES } from '../../domain/names';
-import { type InventoryItemInput, type StockChange, type StockChangeOutcome } from '../../domain/inventory';
+import {
+  inventoryStateQuery,
+  type InventoryItemInput,
+  type ReorderRule,
+  type StockChange,
+  type StockChangeOutcome,
+} from '../../domain/inventory';
+import type { ProcurementInput, PurchaseOrderCreated } from '../../domain/procurement';
+import { DEFAULT_SETTINGS } from '../../domain/settings';
 import type { Activities } from '../../activities';
+import { noReorderRule } from '../support/inventory-mocks';
 import { readContext } from '../support/infrastructure';
-import { uniqueKey, waitForApplied } from '../support/harness';
+import { eventually, uniqueKey, waitForApplied } from '../support/harness';
 import { sendStockChange } from '../../api/routing';
+import { fetchRunChain } from '../../lib/temporal';
 
 const context = readContext();
 let nativeConnection: NativeConnection;
@@ -32,7 +42,7 @@ function change(sku: string, i: number, delta: number): StockChange {
 }
 
 async function withWorker(
-  activities: Pick<Activities, 'applyStockChange'>,
+  activities: Pick<Activities, 'applyStockChange'> & Partial<Activities>,
   fn: (taskQueue: string) => Promise<void>,
 ) {
   const taskQueue = `unit-${randomUUID()}`;
@@ -41,7 +51,7 @@ async function withWorker(
     namespace: context.namespace,
     taskQueue,
     workflowBundle: { codePath: context.workflowBundlePath },
-    activities,
+    activities: { ...noReorderRule, ...activities },
   });
   await worker.runUntil(fn(taskQueue));
 }
@@ -71,7 +81,7 @@ describe('inventoryItemWorkflow', () => {
       const firstRunId = handle.firstExecutionRunId;
       await signalAll(taskQueue, { sku, maxChangesPerRun: 3 }, changes);
       const state = await waitForApplied(client, workflowId, 11);
-      expect(state).toEqual({ sku, onHand: 66, applied: 11, pending: 0, duplicatesIgnored: 0 });
+      expect(state).toMatchObject({ sku, applied: 11, pending: 0, duplicatesIgnored: 0 });
       const first = await client.workflow.getHandle(workflowId, firstRunId).describe();
       expect(first.status.name).toBe('CONTINUED_AS_NEW');
       const latest = await client.workflow.getHandle(workflowId).describe();
@@ -115,6 +125,9 @@ describe('inventoryItemWorkflow', () => {
       await signalAll(taskQueue, input, [a, a, b]);
       // a and b fill the first run, which continues as new; c and the repeats land in the second
       await waitForApplied(client, workflowId, 2);
+      await eventually(async () =>
+        (await fetchRunChain(client, workflowId, { allRuns: true })).length === 2 ? true : undefined,
+      );
       await signalAll(taskQueue, input, [b, c, a]);
       const state = await waitForApplied(client, workflowId, 3);
       // the counter is per run: one repeat in the first, two in the second
@@ -122,5 +135,77 @@ describe('inventoryItemWorkflow', () => {
       await client.workflow.getHandle(workflowId).terminate('test done');
     });
     expect(seen).toEqual(['e0', 'e1', 'e2']);
+  });
+});
+
+describe('inventoryItemWorkflow reorder', () => {
+  it('starts one procurement for a burst crossing the reorder point, and carries it across continue-as-new', async () => {
+    const sku = uniqueKey('U');
+    const workflowId = `sku-${sku}`;
+    const rule: ReorderRule = {
+      reorderPoint: 20,
+      orderUpTo: 100,
+      packMultiple: 12,
+      minOrderQuantity: 24,
+      leadTimeDays: 0,
+      supplierId: 'SUP',
+      supplierKnown: true,
+      version: 1,
+    };
+    let onHand = 110;
+    const created: ProcurementInput[] = [];
+    const activities = {
+      businessSettings: async () => DEFAULT_SETTINGS,
+      loadReorderState: async () => ({
+        rule,
+        stock: { onHand, reserved: 0 },
+        open: [],
+        nextPurchaseOrderSeq: 1,
+      }),
+      readReorderRule: async () => rule,
+      readStockLevel: async () => ({ onHand, reserved: 0 }),
+      applyStockChange: async (c: StockChange): Promise<StockChangeOutcome> => {
+        onHand += c.delta ?? 0;
+        return { status: 'applied', onHand };
+      },
+      // the procurement child runs on the same queue; it only gets as far as waiting for confirmation
+      createPurchaseOrder: jest.fn(async (input: ProcurementInput): Promise<PurchaseOrderCreated> => {
+        created.push(input);
+        return {
+          purchaseOrderId: input.purchaseOrderId,
+          expectedDate: '2026-12-01',
+          currency: 'EUR',
+          unitCost: 0,
+          overReceiptTolerance: 0,
+        };
+      }),
+      sendPurchaseOrder: async () => ({ sent: true }),
+    };
+    const input: InventoryItemInput = { sku, maxChangesPerRun: 10 };
+    await withWorker(activities, async (taskQueue) => {
+      const changes = Array.from({ length: 100 }, (_, i) => change(sku, i, -1));
+      await Promise.all(changes.map((c) => sendStockChange(client, taskQueue, input, c)));
+      const state = await eventually(async () => {
+        const s = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
+        return s.applied === 100 && s.pending === 0 && s.onHand === 10 ? s : undefined;
+      }, 60_000);
+      expect(state.procurementsStarted).toBe(1);
+      expect(state.openProcurements).toHaveLength(1);
+      const [open] = state.openProcurements;
+      expect(open?.purchaseOrderId).toBe(`PO-${sku}-1`);
+      expect(open!.quantity % 12).toBe(0);
+      expect(state.onOrder).toBe(open?.quantity);
+      await eventually(async () => (created.length === 1 ? true : undefined));
+      expect(created[0]).toMatchObject({
+        sku,
+        supplierId: 'SUP',
+        quantity: open?.quantity,
+        parentWorkflowId: workflowId,
+      });
+      // 100 changes at 10 per run: at least ten runs, the procurement carried through them
+      expect((await fetchRunChain(client, workflowId, { allRuns: true })).length).toBeGreaterThanOrEqual(10);
+      await client.workflow.getHandle(workflowId).terminate('test done');
+      await client.workflow.getHandle(`procurement-PO-${sku}-1`).terminate('test done');
+    });
   });
 });
