@@ -1,6 +1,7 @@
 /** The activities, built by a factory from their dependencies. */
 import type { Db } from '../db/client';
 import type { BusinessSettings } from '../domain/settings';
+import { createCrmActivities } from './crm';
 import { createInventoryActivities } from './inventory';
 import { createSettingsActivities } from './settings';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSettingsActivities(deps),
     ...createInventoryActivities(deps),
+    ...createCrmActivities(deps),
   };
 }
 
