@@ -158,7 +158,6 @@ export async function customerFollowUpWorkflow(input: CustomerFollowUpInput): Pr
       });
       state.buffer = [];
       state.windowEndsAt = null;
-      state.evaluations++;
       state.score = result.score;
       state.scoredAt = new Date(now).toISOString();
       state.armed = result.armed;
