@@ -171,6 +171,8 @@ export async function customerFollowUpWorkflow(input: CustomerFollowUpInput): Pr
           last ? last.cause : { correlationId: workflowInfo().workflowId },
         );
       }
+      // counted once its follow-up is decided, so a reader of the state sees the whole evaluation
+      state.evaluations++;
     }
     if (state.deferred !== null && Date.now() >= Date.parse(state.deferred.dueAt)) {
       const { crossing, score, cause } = state.deferred;
