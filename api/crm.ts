@@ -325,7 +325,8 @@ export function crmRouter(deps: AppDeps): Router {
           .returning();
         return done as CrmTaskRow;
       });
-      if (task.customerId) {
+      // only a chained type has a next step; others need nothing from the customer's workflow
+      if (task.customerId && deps.settings.crm.taskChain[task.type]) {
         try {
           await sendToCustomer(deps.temporal.client, deps.temporal.taskQueuePrefix, task.customerId, {
             taskCompleted: {

@@ -119,6 +119,16 @@ export interface TaskCompleted {
   completedAt: string;
 }
 
+/** The signals of an open burst window, as one score at a reference time. */
+export interface Burst {
+  /** When the window opened (ms); `score` is the signals' decayed weight at this moment. */
+  refMs: number;
+  score: number;
+  signals: number;
+  /** The last signal's event, the cause of a follow-up this burst creates. */
+  lastCause: EventRef;
+}
+
 /** A chained task waiting for its delay (a durable timer in the customer's workflow). */
 export interface ScheduledTask {
   fromTaskId: number;
@@ -145,8 +155,8 @@ export interface CustomerFollowUpCarried {
   evaluations: number;
   followUpsCreated: number;
   followUpsBlocked: number;
-  /** Signals of the open burst window, not yet evaluated. */
-  buffer: BehaviourSignal[];
+  /** The open burst window's signals, not yet evaluated, summed up. */
+  burst: Burst | null;
   windowEndsAt: string | null;
   deferred: DeferredFollowUp | null;
   scheduled: ScheduledTask[];
@@ -170,22 +180,42 @@ export const customerFollowUpStateQuery = defineQuery<CustomerFollowUpState>('cu
 
 /** The score `halfLifeMs` after `at` is half of what it was at `at`. */
 export function decayed(score: number, fromMs: number, toMs: number, halfLifeMs: number): number {
-  if (score === 0 || toMs <= fromMs) return score;
-  if (halfLifeMs <= 0) return 0;
+  if (score === 0 || toMs === fromMs) return score;
+  if (halfLifeMs <= 0) return toMs > fromMs ? 0 : score;
   return score * Math.pow(0.5, (toMs - fromMs) / halfLifeMs);
 }
 
 /**
- * One evaluation of a burst: the previous score decayed to `nowMs`, plus each signal's weight
- * decayed from its occurredAt (a future occurredAt counts as now). `crossed` when the score rose
- * from below the threshold (or the rule was armed) to at or above it.
+ * Adds one signal to the open burst: its weight, decayed from its occurredAt (a future one counts
+ * as `arrivedMs`), expressed at the burst's reference time, so a burst of any size is two numbers.
+ */
+export function addToBurst(
+  burst: Burst | null,
+  signal: { kind: BehaviourKind; occurredAt: string; cause: EventRef },
+  weights: Partial<Record<BehaviourKind, number>>,
+  halfLifeMs: number,
+  arrivedMs: number,
+): Burst {
+  const refMs = burst?.refMs ?? arrivedMs;
+  const at = Math.min(Date.parse(signal.occurredAt), arrivedMs);
+  return {
+    refMs,
+    score: (burst?.score ?? 0) + decayed(weights[signal.kind] ?? 0, at, refMs, halfLifeMs),
+    signals: (burst?.signals ?? 0) + 1,
+    lastCause: signal.cause,
+  };
+}
+
+/**
+ * One evaluation of a burst: the previous score decayed to `nowMs`, plus the burst's score decayed
+ * from its reference time. `crossed` when the score rose from below the threshold (or the rule was
+ * armed) to at or above it; the rule re-arms once the score is below the threshold again.
  */
 export function evaluateBurst(args: {
   score: number;
   scoredAtMs: number | null;
   armed: boolean;
-  signals: { kind: BehaviourKind; occurredAt: string }[];
-  weights: Partial<Record<BehaviourKind, number>>;
+  burst: Burst | null;
   halfLifeMs: number;
   threshold: number;
   nowMs: number;
@@ -193,11 +223,8 @@ export function evaluateBurst(args: {
   const before =
     args.scoredAtMs === null ? 0 : decayed(args.score, args.scoredAtMs, args.nowMs, args.halfLifeMs);
   const armed = args.armed || before < args.threshold;
-  let score = before;
-  for (const s of args.signals) {
-    const at = Math.min(Date.parse(s.occurredAt), args.nowMs);
-    score += decayed(args.weights[s.kind] ?? 0, at, args.nowMs, args.halfLifeMs);
-  }
+  const added = args.burst ? decayed(args.burst.score, args.burst.refMs, args.nowMs, args.halfLifeMs) : 0;
+  const score = before + added;
   const crossed = armed && score >= args.threshold;
   return { score, armed: armed && !crossed, crossed };
 }

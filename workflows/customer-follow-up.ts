@@ -20,6 +20,7 @@ import type { Activities } from '../activities';
 import {
   behaviourSignal,
   customerFollowUpStateQuery,
+  addToBurst,
   evaluateBurst,
   taskCompletedSignal,
   ticketEventKey,
@@ -46,7 +47,7 @@ const initialState = (): CustomerFollowUpCarried => ({
   evaluations: 0,
   followUpsCreated: 0,
   followUpsBlocked: 0,
-  buffer: [],
+  burst: null,
   windowEndsAt: null,
   deferred: null,
   scheduled: [],
@@ -76,7 +77,7 @@ export async function customerFollowUpWorkflow(input: CustomerFollowUpInput): Pr
 
   setHandler(behaviourSignal, (signal) => {
     if (!remember(ticketEventKey(signal))) return;
-    state.buffer.push(signal);
+    state.burst = addToBurst(state.burst, signal, b.weights, msToNumber(b.halfLife), Date.now());
     state.windowEndsAt ??= new Date(Date.now() + msToNumber(b.debounceWindow)).toISOString();
     if (signal.kind === 'high_value_order') highValue.push(signal);
   });
@@ -145,30 +146,28 @@ export async function customerFollowUpWorkflow(input: CustomerFollowUpInput): Pr
 
     const now = Date.now();
     if (state.windowEndsAt !== null && now >= Date.parse(state.windowEndsAt)) {
-      const burst = state.buffer;
+      const burst = state.burst;
       const result = evaluateBurst({
         score: state.score,
         scoredAtMs: state.scoredAt === null ? null : Date.parse(state.scoredAt),
         armed: state.armed,
-        signals: burst,
-        weights: b.weights,
+        burst,
         halfLifeMs: msToNumber(b.halfLife),
         threshold: b.threshold,
         nowMs: now,
       });
-      state.buffer = [];
+      state.burst = null;
       state.windowEndsAt = null;
       state.score = result.score;
       state.scoredAt = new Date(now).toISOString();
       state.armed = result.armed;
-      log.info('behaviour evaluated', { customerId, signals: burst.length, score: result.score });
+      log.info('behaviour evaluated', { customerId, signals: burst?.signals ?? 0, score: result.score });
       if (result.crossed) {
         state.crossings++;
-        const last = burst[burst.length - 1];
         await followUp(
           state.crossings,
           result.score,
-          last ? last.cause : { correlationId: workflowInfo().workflowId },
+          burst ? burst.lastCause : { correlationId: workflowInfo().workflowId },
         );
       }
       // counted once its follow-up is decided, so a reader of the state sees the whole evaluation

@@ -238,6 +238,8 @@ describe('survey and reopening', () => {
     expect(result).toBe('closed');
     expect((await ticketRow(ticketId))?.status).toBe('closed');
     expect((await outboxOf(ticketId)).filter((o) => o.type === 'survey.sent')).toHaveLength(2);
+    // no survey is waiting any more (the workflow has ended)
+    await request(h.app).post(`/v1/tickets/${ticketId}/survey-response`).send({ score: 1 }).expect(409);
     // a closed ticket takes no more responses
     await request(h.app)
       .post(`/v1/tickets/${ticketId}/responses`)

@@ -89,7 +89,7 @@ describe('behaviour scoring', () => {
     await putCustomer(customerId);
     await burst(customerId, 'page_view', 50);
     const s = await evaluated(customerId, 1);
-    expect({ ...s, buffer: s.buffer.length }).toMatchObject({ crossings: 1, followUpsCreated: 1, buffer: 0 });
+    expect(s).toMatchObject({ crossings: 1, followUpsCreated: 1, burst: null });
     // 50 signals with maxSignalsPerRun 40: the state was carried into a second run
     expect(s.signalsInRun).toBeLessThan(50);
     const tasks = await tasksOf(customerId, 'sales_follow_up');
@@ -115,7 +115,7 @@ describe('behaviour scoring', () => {
     await new Promise((r) => setTimeout(r, 6000));
     await burst(customerId, 'cart_abandoned', 4);
     const s = await evaluated(customerId, 2);
-    expect({ ...s, buffer: s.buffer.length }).toMatchObject({
+    expect(s).toMatchObject({
       crossings: 2,
       followUpsCreated: 1,
       followUpsBlocked: 1,

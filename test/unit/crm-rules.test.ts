@@ -1,6 +1,7 @@
 /** The pure customer follow-up rules: quiet hours in a time zone, decayed scoring, SLA defaults. */
 import { quietHoursEnd } from '../../db/queries/contacts';
-import { decayed, evaluateBurst } from '../../domain/crm';
+import { addToBurst, decayed, evaluateBurst, type Burst } from '../../domain/crm';
+import type { BehaviourKind } from '../../domain/events/crm';
 import { DEFAULT_SETTINGS } from '../../domain/settings';
 
 describe('quietHoursEnd', () => {
@@ -32,65 +33,76 @@ describe('quietHoursEnd', () => {
 });
 
 describe('behaviour scoring', () => {
-  const base = {
-    weights: { page_view: 1, churn_risk: 8 },
-    halfLifeMs: 1000,
-    threshold: 10,
-  };
+  const weights = { page_view: 1, churn_risk: 8 };
+  const halfLifeMs = 1000;
+  const threshold = 10;
   const at = (ms: number) => new Date(ms).toISOString();
+  const cause = { source: 's', id: 'e', correlationId: 'c' };
+  const burstOf = (arrivedMs: number, ...signals: [BehaviourKind, number][]) =>
+    signals.reduce<Burst | null>(
+      (b, [kind, occurredMs]) =>
+        addToBurst(b, { kind, occurredAt: at(occurredMs), cause }, weights, halfLifeMs, arrivedMs),
+      null,
+    );
 
   it('halves a score every half-life', () => {
     expect(decayed(8, 0, 2000, 1000)).toBe(2);
     expect(decayed(8, 0, 0, 1000)).toBe(8);
   });
 
+  it('sums a burst as one score at the time the window opened', () => {
+    const b = burstOf(1000, ['churn_risk', 0], ['page_view', 1000], ['email_opened', 1000]);
+    expect(b).toMatchObject({ refMs: 1000, score: 5, signals: 3 });
+    // a signal that claims to occur later than it arrived counts as arrived
+    expect(burstOf(1000, ['churn_risk', 5000])?.score).toBe(8);
+  });
+
   it('crosses once, stays disarmed while above, and re-arms after decaying below the threshold', () => {
     const first = evaluateBurst({
-      ...base,
       score: 0,
       scoredAtMs: null,
       armed: true,
-      signals: [
-        { kind: 'churn_risk', occurredAt: at(0) },
-        { kind: 'churn_risk', occurredAt: at(0) },
-      ],
+      burst: burstOf(0, ['churn_risk', 0], ['churn_risk', 0]),
+      halfLifeMs,
+      threshold,
       nowMs: 0,
     });
     expect(first).toEqual({ score: 16, armed: false, crossed: true });
     const still = evaluateBurst({
-      ...base,
       score: 16,
       scoredAtMs: 0,
       armed: false,
-      signals: [{ kind: 'page_view', occurredAt: at(100) }],
+      burst: burstOf(100, ['page_view', 100]),
+      halfLifeMs,
+      threshold,
       nowMs: 100,
     });
     expect(still.crossed).toBe(false);
     const later = evaluateBurst({
-      ...base,
       score: 16,
       scoredAtMs: 0,
       armed: false,
-      signals: [{ kind: 'churn_risk', occurredAt: at(2000) }],
+      burst: burstOf(2000, ['churn_risk', 2000]),
+      halfLifeMs,
+      threshold,
       nowMs: 2000,
     });
     // 16 decayed to 4 (below 10, so armed again), plus 8 = 12: a second crossing
     expect(later).toEqual({ score: 12, armed: false, crossed: true });
   });
 
-  it('decays each signal from when it occurred, and ignores unknown weights', () => {
+  it('decays the burst from when its signals occurred to the evaluation', () => {
     const r = evaluateBurst({
-      ...base,
       score: 0,
       scoredAtMs: null,
       armed: true,
-      signals: [
-        { kind: 'churn_risk', occurredAt: at(0) },
-        { kind: 'email_opened', occurredAt: at(0) },
-      ],
+      burst: burstOf(500, ['churn_risk', 0]),
+      halfLifeMs,
+      threshold,
       nowMs: 1000,
     });
-    expect(r).toEqual({ score: 4, armed: true, crossed: false });
+    expect(r).toMatchObject({ armed: true, crossed: false });
+    expect(r.score).toBeCloseTo(4, 9);
   });
 });
 
