@@ -7,6 +7,7 @@ import request from 'supertest';
 import { and, asc, eq } from 'drizzle-orm';
 import { crmTasks, customerContacts, outbox, payments } from '../../db/schema';
 import { customerFollowUpStateQuery } from '../../domain/crm';
+import { decideContact } from '../../db/queries/contacts';
 import { customerFollowUpWorkflowId } from '../../domain/names';
 import { eventually, startHarness, uniqueKey, type Harness } from '../support/harness';
 
@@ -189,6 +190,44 @@ describe('behaviour scoring', () => {
     await evaluated(customerId, 1);
     expect(await tasksOf(customerId, 'high_value_order')).toHaveLength(1);
   }, 60_000);
+});
+
+describe('contact budget (db/queries/contacts.ts)', () => {
+  const limit = { max: 1, periodMs: 7 * 24 * 3_600_000 };
+  const decide = (customerId: string, contactKey: string) =>
+    h.database.db.transaction((tx) =>
+      decideContact(tx, {
+        customerId,
+        kind: 'sales',
+        contactKey,
+        now: new Date(),
+        limit,
+        cause: { correlationId: 'c' },
+      }),
+    );
+
+  it('serialises concurrent decisions per customer: one of five takes the slot', async () => {
+    const customerId = uniqueKey('C');
+    await putCustomer(customerId);
+    const decisions = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => decide(customerId, `${customerId}/k${i}`)),
+    );
+    expect(decisions.filter((d) => d.outcome === 'allowed')).toHaveLength(1);
+    const blocked = decisions.filter((d) => d.outcome === 'blocked');
+    expect(blocked).toHaveLength(4);
+    expect(blocked[0]).toMatchObject({ reason: 'budget_exhausted', nextAllowedAt: expect.any(String) });
+    expect(await contactsOf(customerId)).toHaveLength(1);
+  });
+
+  it('is idempotent by contact key, and blocks an unknown customer', async () => {
+    const customerId = uniqueKey('C');
+    await putCustomer(customerId);
+    const first = await decide(customerId, `${customerId}/same`);
+    const again = await decide(customerId, `${customerId}/same`);
+    expect(first).toMatchObject({ outcome: 'allowed', created: true });
+    expect(again).toEqual({ ...first, created: false });
+    expect(await decide(uniqueKey('C'), 'x')).toEqual({ outcome: 'blocked', reason: 'unknown_customer' });
+  });
 });
 
 describe('tasks', () => {
