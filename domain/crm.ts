@@ -38,8 +38,8 @@ export type TicketEvent =
       cause: EventRef;
     };
 
-/** The dedupe key of a ticket event: its causing event. */
-export const ticketEventKey = (e: { cause: EventRef }): string => `${e.cause.source}/${e.cause.id}`;
+/** The dedupe key of a signal (ticket event or behaviour): its causing event. */
+export const causeKey = (e: { cause: EventRef }): string => `${e.cause.source}/${e.cause.id}`;
 
 export interface TicketWorkflowInput {
   ticketId: string;

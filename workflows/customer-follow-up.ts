@@ -23,7 +23,7 @@ import {
   addToBurst,
   evaluateBurst,
   taskCompletedSignal,
-  ticketEventKey,
+  causeKey,
   type BehaviourSignal,
   type CustomerFollowUpCarried,
   type CustomerFollowUpInput,
@@ -76,7 +76,7 @@ export async function customerFollowUpWorkflow(input: CustomerFollowUpInput): Pr
   };
 
   setHandler(behaviourSignal, (signal) => {
-    if (!remember(ticketEventKey(signal))) return;
+    if (!remember(causeKey(signal))) return;
     state.burst = addToBurst(state.burst, signal, b.weights, msToNumber(b.halfLife), Date.now());
     state.windowEndsAt ??= new Date(Date.now() + msToNumber(b.debounceWindow)).toISOString();
     if (signal.kind === 'high_value_order') highValue.push(signal);

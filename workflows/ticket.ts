@@ -9,7 +9,7 @@ import { msToNumber } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   surveyAnswerUpdate,
-  ticketEventKey,
+  causeKey,
   ticketEventSignal,
   ticketStateQuery,
   type TicketEvent,
@@ -57,7 +57,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   let changes = 0;
 
   setHandler(ticketEventSignal, (event) => {
-    const key = ticketEventKey(event);
+    const key = causeKey(event);
     if (seen.has(key)) {
       duplicatesIgnored++;
       return;
