@@ -1,6 +1,7 @@
 /** The activities, built by a factory from their dependencies. */
 import type { Db } from '../db/client';
 import type { BusinessSettings } from '../domain/settings';
+import { createCrmActivities } from './crm';
 import { createInventoryActivities } from './inventory';
 import { createSalesActivities } from './sales';
 import { createProcurementActivities } from './procurement';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInventoryActivities(deps),
     ...createSalesActivities(deps),
     ...createProcurementActivities(deps),
+    ...createCrmActivities(deps),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Db } from '../db/client';
 import { DEFAULT_SETTINGS, type BusinessSettings } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { TemporalHandle } from '../lib/temporal';
+import { crmRouter } from './crm';
 import { BATCH_CONTENT_TYPES, EVENT_CONTENT_TYPES, eventsRouter } from './events';
 import { inventoryRouter } from './inventory';
 import { ledgerRouter } from './ledger';
@@ -109,6 +110,7 @@ export function createApp(options: AppOptions): Express {
   app.use(ordersRouter(deps));
   app.use(ledgerRouter(deps));
   app.use(purchaseOrdersRouter(deps));
+  app.use(crmRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -3,9 +3,14 @@
  * in openapi-common.ts). test/unit/openapi.test.ts fails when a served route is not documented.
  */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { registerCrmPaths } from './openapi-crm';
 import { registerInventoryPaths } from './openapi-inventory';
 import { registerOrderPaths } from './openapi-orders';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
-export const openApiPathModules: OpenApiPathModule[] = [registerOrderPaths, registerInventoryPaths];
+export const openApiPathModules: OpenApiPathModule[] = [
+  registerOrderPaths,
+  registerInventoryPaths,
+  registerCrmPaths,
+];

@@ -2,3 +2,5 @@
 export { inventoryItemWorkflow } from './inventory-item';
 export { orderWorkflow } from './order';
 export { procurementWorkflow } from './procurement';
+export { ticketWorkflow } from './ticket';
+export { customerFollowUpWorkflow } from './customer-follow-up';

@@ -31,14 +31,15 @@ const countEvents = async (ids: string[]) =>
     ]
   )[0].n;
 
-function supportRequested(ticketId: string) {
+/** A type no workflow consumes (master data is stored and applied, not routed). */
+function unroutedEvent(key: string) {
   return {
     specversion: '1.0',
     id: uniqueKey('evt'),
-    source: 'test/helpdesk',
-    type: 'support.requested',
-    subject: ticketId,
-    data: { ticketId, customerId: 'C-1', channel: 'email', subject: 'Where is my order?', priority: 'high' },
+    source: 'test/purchasing',
+    type: 'supplier.upserted',
+    subject: key,
+    data: { supplierId: key, name: 'Glaswerk Nord', currency: 'EUR', leadTimeDays: 5, minOrderQuantity: 24 },
   };
 }
 
@@ -52,7 +53,7 @@ describe('POST /v1/events/batch', () => {
     const fresh = stockAdjusted({ sku, delta: 2 });
     const invalid = stockAdjusted({ sku, delta: 1.5 });
     const unknown = stockAdjusted({ sku, delta: 1 }, { type: 'order.exploded' });
-    const unrouted = supportRequested(uniqueKey('T'));
+    const unrouted = unroutedEvent(uniqueKey('SUP'));
     const later = stockAdjusted({ sku, delta: -3 });
     const batch = [fresh, invalid, earlier, unknown, fresh, unrouted, later];
 
@@ -72,7 +73,7 @@ describe('POST /v1/events/batch', () => {
     expect(res.body.results[2].result).toMatchObject({ eventId: earlier.id, status: 'duplicate' });
     expect(res.body.results[3].problem).toMatchObject({ status: 422, errors: [{ path: '[3].type' }] });
     expect(res.body.results[4].result).toMatchObject({ eventId: fresh.id, status: 'duplicate' });
-    // no workflow consumes support.requested yet: stored, not routed
+    // no workflow consumes supplier.upserted: stored, not routed
     expect(res.body.results[5].result).toMatchObject({
       status: 'accepted',
       routing: { status: 'none', workflowId: null, runId: null },
@@ -194,7 +195,7 @@ describe('GET /v1/events', () => {
       ),
     );
     await request(h.app).post('/v1/events/batch').send(sent).expect(200);
-    await request(h.app).post('/v1/events').send(supportRequested(subject)).expect(202);
+    await request(h.app).post('/v1/events').send(unroutedEvent(subject)).expect(202);
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -223,7 +224,7 @@ describe('GET /v1/events', () => {
       routing: { status: 'delivered' },
     });
     const unrouted = await request(h.app).get('/v1/events').query({ subject, routing: 'none' }).expect(200);
-    expect(unrouted.body.items.map((i: { type: string }) => i.type)).toEqual(['support.requested']);
+    expect(unrouted.body.items.map((i: { type: string }) => i.type)).toEqual(['supplier.upserted']);
     const future = await request(h.app)
       .get('/v1/events')
       .query({ subject, from: new Date(Date.now() + 60_000).toISOString() })

@@ -338,17 +338,15 @@ describe('continue-as-new and neighbours', () => {
       total: 500,
       correlationId: gone,
     });
-    await db()
-      .insert(salesOrderLines)
-      .values({
-        orderId: gone,
-        lineNo: 1,
-        sku,
-        quantity: 2,
-        unitPrice: 250,
-        lineTotal: 500,
-        currency: 'EUR',
-      });
+    await db().insert(salesOrderLines).values({
+      orderId: gone,
+      lineNo: 1,
+      sku,
+      quantity: 2,
+      unitPrice: 250,
+      lineTotal: 500,
+      currency: 'EUR',
+    });
 
     await request(h.app)
       .post(`/v1/purchase-orders/${po.purchaseOrderId}/receipts`)
