@@ -134,7 +134,7 @@ async function wantedBySku(tx: Tx, orderId: string): Promise<Map<string, number>
   return wanted;
 }
 
-export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
+export function createSalesActivities({ db, settings, taskQueuePrefix }: ActivityDeps) {
   /**
    * Tells each SKU's workflow its stock row changed (signal-with-start). Sent on every attempt, not
    * only the first: a duplicate makes the SKU's workflow re-read stock, which is harmless.
@@ -218,6 +218,18 @@ export function createSalesActivities({ db, taskQueuePrefix }: ActivityDeps) {
           },
           cause,
         );
+        if (row.total >= settings.crm.highValueOrderAmount) {
+          // sales looks after a high-value order (a task, not a customer contact)
+          await openTask(tx, {
+            taskKey: `high-value-order/${row.orderId}`,
+            type: 'high_value_order',
+            title: `High-value order ${row.orderId}: ${row.total} ${row.currency} (minor units)`,
+            customerId: row.customerId,
+            orderId: row.orderId,
+            assignee: settings.crm.salesAssignee,
+            cause,
+          });
+        }
         const [open] = await tx
           .select({
             amount: sql<string>`coalesce(sum(${invoices.total} - ${invoices.amountPaid} - ${invoices.amountWrittenOff}), 0)`,

@@ -75,6 +75,30 @@ async function stockedOrder(opts: { creditLimit?: number; netDays?: number } = {
   return { customerId, orderId, skus: [a, b, c] as const };
 }
 
+describe('high-value orders', () => {
+  it('open one CRM task for sales at or above the configured amount, none below it', async () => {
+    const customerId = await createCustomer(h);
+    const sku = uniqueKey('SKU');
+    await addStock(h, sku, 20);
+    const threshold = h.settings.crm.highValueOrderAmount;
+    // 10 % tax: a subtotal of 10/11 of the threshold (rounded up) reaches it; one unit less does not
+    const unitPrice = Math.ceil(threshold / 1.1);
+    const big = await placeOrder(h, { customerId, lines: [{ sku, quantity: 1, unitPrice }] });
+    const small = await placeOrder(h, { customerId, lines: [{ sku, quantity: 1, unitPrice: 1000 }] });
+    await waitForStatus(h, big, 'invoiced');
+    await waitForStatus(h, small, 'invoiced');
+    const tasks = await h.database.db
+      .select()
+      .from(crmTasks)
+      .where(eq(crmTasks.customerId, customerId))
+      .orderBy(asc(crmTasks.id));
+    expect(tasks.map((t) => [t.type, t.orderId, t.assignee])).toEqual([
+      ['high_value_order', big, h.settings.crm.salesAssignee],
+    ]);
+    expect((await orderRow(h, big))?.total).toBeGreaterThanOrEqual(threshold);
+  });
+});
+
 describe('happy path', () => {
   it('reserves, invoices with tax, takes the payment, ships, and closes on shipment confirmation', async () => {
     const { customerId, orderId, skus } = await stockedOrder();
