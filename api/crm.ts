@@ -3,12 +3,11 @@
  * (list, complete) and a customer's timeline. Agent responses and resolutions become the same
  * support.* events a help desk could send (source erp-api/rest), stored and routed through ingestion.
  */
-import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { lookupEventSchema, type EventType } from '../domain/events/catalogue';
+import { type EventType } from '../domain/events/catalogue';
 import { idSchema, timestampSchema } from '../domain/events/primitives';
 import { surveyAnswerUpdate } from '../domain/crm';
 import { customerFollowUpWorkflowId, ticketWorkflowId } from '../domain/names';
@@ -24,8 +23,7 @@ import {
 } from '../db/schema';
 import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
 import { command, type CommandResponse } from './idempotency';
-import { ingestEvents, type EventAnswer } from './ingest';
-import { REST_EVENT_SOURCE } from './masterdata';
+import { ingestRestEvent, type EventAnswer } from './ingest';
 import { sendToCustomer } from './planners/crm';
 import type { AppDeps } from './app';
 import { describeWorkflow } from './workflow-status';
@@ -174,26 +172,7 @@ export function crmRouter(deps: AppDeps): Router {
 
   /** Stores and routes one support.* event made by this API (source erp-api/rest). */
   async function emit(type: EventType, subject: string, data: unknown): Promise<EventAnswer> {
-    const lookup = lookupEventSchema(type, undefined);
-    if (!lookup.ok) throw new Error(`catalogue has no v1 of ${type}`);
-    const parsed = lookup.schema.safeParse(data);
-    if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error));
-    const [result] = await ingestEvents(deps, [
-      {
-        envelope: {
-          specversion: '1.0',
-          id: randomUUID(),
-          source: REST_EVENT_SOURCE,
-          type,
-          subject,
-          time: new Date().toISOString(),
-          data: parsed.data,
-        },
-        version: lookup.version,
-        data: parsed.data,
-      },
-    ]);
-    return (result as { body: EventAnswer }).body;
+    return (await ingestRestEvent(deps, { type, subject, data })).body;
   }
 
   const accepted = (ticketId: string, event: EventAnswer): CommandResponse => ({

@@ -4,7 +4,8 @@
  */
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { cloudEventEnvelopeSchema, type CloudEventEnvelope } from '../domain/events/envelope';
-import { lookupEventSchema } from '../domain/events/catalogue';
+import { randomUUID } from 'node:crypto';
+import { lookupEventSchema, type EventType } from '../domain/events/catalogue';
 import { executionUiLink } from '../lib/temporal';
 import { eventRoutes, events, type EventRouteRow, type EventRow, type NewEventRow } from '../db/schema';
 import type { Tx } from '../db/client';
@@ -296,4 +297,42 @@ async function mapWithConcurrency<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return results;
+}
+
+/** The CloudEvents source of events this API makes from REST commands. */
+export const REST_EVENT_SOURCE = 'erp-api/rest';
+/** Optional header naming the business flow of a REST command (stored as the event's correlationid). */
+export const CORRELATION_HEADER = 'X-Correlation-Id';
+
+/**
+ * Stores and routes one event made from a REST command (source erp-api/rest), through the same
+ * path as POST /v1/events. `data` is checked against the type's schema; a failure is a 400 naming
+ * the fields. `id` defaults to a new UUID (give a business-derived one to make the command dedupe).
+ */
+export async function ingestRestEvent(
+  deps: AppDeps,
+  event: { type: EventType; subject: string; data: unknown; id?: string; correlationId?: string },
+): Promise<IngestResult> {
+  const lookup = lookupEventSchema(event.type, undefined);
+  if (!lookup.ok) throw new Error(`catalogue has no v1 of ${event.type}`);
+  const data = lookup.schema.safeParse(event.data);
+  if (!data.success) throw validationProblem(zodFieldErrors(data.error));
+  const [result] = await ingestEvents(deps, [
+    {
+      envelope: {
+        specversion: '1.0',
+        id: event.id ?? randomUUID(),
+        source: REST_EVENT_SOURCE,
+        type: event.type,
+        subject: event.subject,
+        time: new Date().toISOString(),
+        ...(event.correlationId ? { correlationid: event.correlationId.slice(0, 200) } : {}),
+        data: data.data,
+      },
+      version: lookup.version,
+      data: data.data,
+    },
+  ]);
+  if (!result) throw new Error(`${event.type} not stored`);
+  return result;
 }

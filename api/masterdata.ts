@@ -3,21 +3,16 @@
  * the same upsert event a producer could send, stored and applied through the same path, so the
  * audit log and replays see REST changes too.
  */
-import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { eq } from 'drizzle-orm';
-import { lookupEventSchema, type EventType } from '../domain/events/catalogue';
+import type { EventType } from '../domain/events/catalogue';
 import { idSchema, skuSchema } from '../domain/events/primitives';
 import { customers, products, reorderSettings, suppliers } from '../db/schema';
 import type { CustomerRow, ProductRow, ReorderSettingsRow, SupplierRow } from '../db/schema';
 import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
 import { command, type CommandResponse } from './idempotency';
-import { eventSelfLink, ingestEvents } from './ingest';
+import { CORRELATION_HEADER, eventSelfLink, ingestRestEvent } from './ingest';
 import type { AppDeps } from './app';
-
-/** The CloudEvents source of changes made through the REST endpoints. */
-export const REST_EVENT_SOURCE = 'erp-api/rest';
-export const CORRELATION_HEADER = 'X-Correlation-Id';
 
 interface Version {
   versionEventSeq: number;
@@ -129,28 +124,12 @@ export async function upsertThroughEvent(
       { path: key.field, message: `must match the path (${key.value}) or be left out` },
     ]);
   }
-  const lookup = lookupEventSchema(type, undefined);
-  if (!lookup.ok) throw new Error(`catalogue has no v1 of ${type}`);
-  const data = lookup.schema.safeParse({ ...body, [key.field]: key.value });
-  if (!data.success) throw validationProblem(zodFieldErrors(data.error));
-  const correlationId = req.get(CORRELATION_HEADER);
-  const id = randomUUID();
-  await ingestEvents(deps, [
-    {
-      envelope: {
-        specversion: '1.0',
-        id,
-        source: REST_EVENT_SOURCE,
-        type,
-        subject: key.value,
-        time: new Date().toISOString(),
-        ...(correlationId ? { correlationid: correlationId.slice(0, 200) } : {}),
-        data: data.data,
-      },
-      version: lookup.version,
-      data: data.data,
-    },
-  ]);
+  await ingestRestEvent(deps, {
+    type,
+    subject: key.value,
+    data: { ...body, [key.field]: key.value },
+    correlationId: req.get(CORRELATION_HEADER),
+  });
 }
 
 function pathKey(req: Request, name: string, schema: typeof idSchema): string {

@@ -1,7 +1,7 @@
 /** Building blocks shared by the OpenAPI path modules: problems, headers, links, JSON bodies. */
 import { z } from 'zod';
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN } from './idempotency';
-import { CORRELATION_HEADER } from './masterdata';
+import { CORRELATION_HEADER } from './ingest';
 
 export const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 

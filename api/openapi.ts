@@ -9,7 +9,7 @@ import { checkOrderUpTo, idSchema, skuSchema } from '../domain/events/primitives
 import { ROUTE_STATUSES } from '../db/schema/events';
 import { eventListQuerySchema, MAX_BATCH, replayRequestSchema } from './events';
 import { IDEMPOTENCY_HEADER } from './idempotency';
-import { REST_EVENT_SOURCE } from './masterdata';
+import { REST_EVENT_SOURCE } from './ingest';
 import {
   commandProblems,
   commandResponseHeaders,

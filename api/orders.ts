@@ -30,8 +30,7 @@ import {
 } from '../db/schema';
 import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
 import { command, type CommandResponse } from './idempotency';
-import { ingestEvents } from './ingest';
-import { CORRELATION_HEADER, REST_EVENT_SOURCE } from './masterdata';
+import { CORRELATION_HEADER, ingestRestEvent } from './ingest';
 import { describeWorkflow } from './workflow-status';
 import type { AppDeps } from './app';
 
@@ -213,24 +212,13 @@ export function ordersRouter(deps: AppDeps): Router {
           { path: 'customerId', message: 'no such customer; PUT /v1/customers/{customerId} first' },
         ]);
       }
-      const correlationId = req.get(CORRELATION_HEADER);
-      const [result] = await ingestEvents(deps, [
-        {
-          envelope: {
-            specversion: '1.0',
-            id: orderPlacedEventId(order.orderId),
-            source: REST_EVENT_SOURCE,
-            type: 'order.placed',
-            subject: order.orderId,
-            time: new Date().toISOString(),
-            ...(correlationId ? { correlationid: correlationId.slice(0, 200) } : {}),
-            data: order,
-          },
-          version: 1,
-          data: order,
-        },
-      ]);
-      if (!result) throw new Error('ingestion answered nothing');
+      const result = await ingestRestEvent(deps, {
+        type: 'order.placed',
+        id: orderPlacedEventId(order.orderId),
+        subject: order.orderId,
+        data: order,
+        correlationId: req.get(CORRELATION_HEADER),
+      });
       const self = orderLink(order.orderId);
       return {
         status: result.code,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { lookupEventSchema, type EventType } from '../domain/events/catalogue';
+import { type EventType } from '../domain/events/catalogue';
 import {
   dateSchema,
   idSchema,
@@ -20,8 +20,7 @@ import { executionUiLink } from '../lib/temporal';
 import { goodsReceiptLines, goodsReceipts, purchaseOrderLines, purchaseOrders } from '../db/schema';
 import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
 import { command } from './idempotency';
-import { ingestEvents, type EventAnswer } from './ingest';
-import { REST_EVENT_SOURCE } from './masterdata';
+import { ingestRestEvent, type EventAnswer } from './ingest';
 import type { AppDeps } from './app';
 import { describeWorkflow } from './workflow-status';
 
@@ -120,27 +119,7 @@ export function purchaseOrdersRouter(deps: AppDeps): Router {
 
   /** Stores `data` as a `type` event from erp-api/rest (validated by the catalogue) and routes it. */
   async function emit(type: EventType, subject: string, data: unknown): Promise<EventAnswer> {
-    const lookup = lookupEventSchema(type, undefined);
-    if (!lookup.ok) throw new Error(`catalogue has no v1 of ${type}`);
-    const parsed = lookup.schema.safeParse(data);
-    if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error));
-    const [result] = await ingestEvents(deps, [
-      {
-        envelope: {
-          specversion: '1.0',
-          id: randomUUID(),
-          source: REST_EVENT_SOURCE,
-          type,
-          subject,
-          time: new Date().toISOString(),
-          data: parsed.data,
-        },
-        version: lookup.version,
-        data: parsed.data,
-      },
-    ]);
-    if (!result) throw new Error(`${type} not stored`);
-    return result.body;
+    return (await ingestRestEvent(deps, { type, subject, data })).body;
   }
 
   function body<T>(req: Request, schema: z.ZodType<T>): T {

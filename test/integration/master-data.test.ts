@@ -2,7 +2,7 @@
 import request from 'supertest';
 import { and, count, eq } from 'drizzle-orm';
 import { customers, events, reorderSettings } from '../../db/schema';
-import { REST_EVENT_SOURCE } from '../../api/masterdata';
+import { REST_EVENT_SOURCE } from '../../api/ingest';
 import { startHarness, uniqueKey, type Harness } from '../support/harness';
 
 let h: Harness;
