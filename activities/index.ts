@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import type { BusinessSettings } from '../domain/settings';
 import { createInventoryActivities } from './inventory';
 import { createSettingsActivities } from './settings';
+import { createWebhookActivities } from './webhooks';
 
 export interface ActivityDeps {
   db: Db;
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSettingsActivities(deps),
     ...createInventoryActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

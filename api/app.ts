@@ -10,6 +10,7 @@ import type { TemporalHandle } from '../lib/temporal';
 import { BATCH_CONTENT_TYPES, EVENT_CONTENT_TYPES, eventsRouter } from './events';
 import { inventoryRouter } from './inventory';
 import { masterDataRouter } from './masterdata';
+import { subscriptionsRouter } from './subscriptions';
 import { buildOpenApiDocument } from './openapi';
 import { errorHandler, notFoundHandler, sendReadiness } from './problem';
 import { createApiMetrics, type ApiMetrics } from './metrics';
@@ -103,6 +104,7 @@ export function createApp(options: AppOptions): Express {
   app.use(eventsRouter(deps));
   app.use(inventoryRouter(deps));
   app.use(masterDataRouter(deps));
+  app.use(subscriptionsRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

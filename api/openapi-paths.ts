@@ -3,7 +3,8 @@
  * in openapi-common.ts). test/unit/openapi.test.ts fails when a served route is not documented.
  */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { registerSubscriptionPaths } from './openapi-subscriptions';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
-export const openApiPathModules: OpenApiPathModule[] = [];
+export const openApiPathModules: OpenApiPathModule[] = [registerSubscriptionPaths];

@@ -5,6 +5,7 @@ import { connectTemporal, temporalAddress, temporalSecurityOrExit } from '../lib
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import { relayPendingRoutes } from './routing';
+import { createOutboxRelay, startOutboxRelay } from './outbox-relay';
 import { createApiMetrics } from './metrics';
 import { purgeExpiredIdempotencyKeys } from './idempotency';
 
@@ -62,6 +63,13 @@ async function main(): Promise<void> {
       });
   }, config.ROUTE_RELAY_INTERVAL_MS);
 
+  // new outbox rows wake the webhook subscriptions' delivery workflows
+  const outboxRelay = startOutboxRelay(
+    createOutboxRelay(database.db, temporal),
+    config.OUTBOX_RELAY_INTERVAL_MS,
+    (err: unknown) => logger.warn({ err: (err as Error).message }, 'outbox relay pass failed'),
+  );
+
   const purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(database.db)
       .then((n) => {
@@ -74,6 +82,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api stopping');
     clearInterval(relay);
+    outboxRelay.stop();
     clearInterval(purge);
     server.close(() => {
       void Promise.allSettled([database.close(), temporal.connection.close()]).then(() => process.exit(0));

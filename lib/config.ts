@@ -97,6 +97,8 @@ export const configSchema = z.object({
   WORKFLOW_BUNDLE_PATH: optionalString,
   /** How often the relay looks for events whose routing is still pending, in milliseconds. */
   ROUTE_RELAY_INTERVAL_MS: positiveInt.default(2000),
+  /** How often the API looks for new outbox rows and wakes the webhook subscriptions' workflows, in milliseconds. */
+  OUTBOX_RELAY_INTERVAL_MS: positiveInt.default(1000),
   /** Deadline for delivering one event to Temporal; past it the event stays pending for the relay. */
   ROUTE_DELIVERY_TIMEOUT_MS: positiveInt.default(3000),
   /** How long an Idempotency-Key of a command is remembered, in hours. */

@@ -1,2 +1,3 @@
 /** Every workflow type the worker registers. */
 export { inventoryItemWorkflow } from './inventory-item';
+export { webhookSubscriptionWorkflow } from './webhook-subscription';
