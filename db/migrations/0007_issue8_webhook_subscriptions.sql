@@ -8,6 +8,7 @@ CREATE TABLE "webhook_subscriptions" (
 	"disabled_reason" text,
 	"disabled_at" timestamp with time zone,
 	"cursor_seq" bigint DEFAULT 0 NOT NULL,
+	"open_gaps" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "webhook_subscriptions_status_check" CHECK ("webhook_subscriptions"."status" in ('active', 'disabled')),

@@ -3,8 +3,14 @@
  * fan-out cursor. Their deliveries are outbox_deliveries rows with destination `webhook:<id>`.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, sqlList, updatedAt } from './columns';
+
+/** A seq the fan-out skipped over, and when (epoch ms). */
+export interface OpenGap {
+  seq: number;
+  since: number;
+}
 
 export const WEBHOOK_SUBSCRIPTION_STATUSES = ['active', 'disabled'] as const;
 export type WebhookSubscriptionStatus = (typeof WEBHOOK_SUBSCRIPTION_STATUSES)[number];
@@ -25,8 +31,13 @@ export const webhookSubscriptions = pgTable(
     status: text('status', { enum: WEBHOOK_SUBSCRIPTION_STATUSES }).notNull().default('active'),
     disabledReason: text('disabled_reason'),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
-    /** Every outbox row with seq <= cursor has been considered for this subscription. */
+    /** Every outbox row with seq <= cursor has been considered for this subscription, except open gaps. */
     cursorSeq: bigint('cursor_seq', { mode: 'number' }).notNull().default(0),
+    /**
+     * Seqs at or below the cursor not seen yet (a transaction still running, or rolled back), each
+     * with when it was first noticed; looked at again until it appears or GAP_SETTLE_SECONDS pass.
+     */
+    openGaps: jsonb('open_gaps').$type<OpenGap[]>().notNull().default([]),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
