@@ -101,8 +101,9 @@ export function createWebhookActivities({ db, settings }: ActivityDeps) {
     },
 
     /**
-     * Past the retry period: the subscription is disabled, the event that kept failing is marked
-     * failed, and an alert.raised event is written, all in one transaction. Idempotent per episode.
+     * Past the retry period: the subscription is disabled, its pending deliveries (the event that
+     * kept failing first) are marked failed, and an alert.raised event is written, in one
+     * transaction. Idempotent per episode.
      */
     async disableWebhookSubscription(input: {
       subscriptionId: string;
@@ -125,12 +126,17 @@ export function createWebhookActivities({ db, settings }: ActivityDeps) {
           )
           .returning();
         if (!sub) return;
+        // the event that kept failing, and every other one queued behind it, wait for re-enabling
         await tx
           .update(outboxDeliveries)
-          .set({ status: 'failed', nextAttemptAt: null, updatedAt: sql`now()` })
+          .set({
+            status: 'failed',
+            nextAttemptAt: null,
+            lastError: sql`coalesce(${outboxDeliveries.lastError}, 'subscription disabled')`,
+            updatedAt: sql`now()`,
+          })
           .where(
             and(
-              eq(outboxDeliveries.outboxId, input.eventId),
               eq(outboxDeliveries.destination, webhookDestination(input.subscriptionId)),
               eq(outboxDeliveries.status, 'pending'),
             ),
