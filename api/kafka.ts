@@ -9,7 +9,8 @@
  */
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Db, Tx } from '../db/client';
+import { GAP_SETTLE_SECONDS } from '../db/queries/webhooks';
 import { outbox, outboxDeliveries } from '../db/schema';
 import { outboundEnvelope } from '../domain/events/outbound-envelope';
 import type { AppDeps } from './app';
@@ -108,6 +109,30 @@ function deadLetter(message: KafkaMessage, topic: string, partition: number, rea
 
 // ---- out ------------------------------------------------------------------------------------------
 
+/**
+ * How far back a publisher looks: every outbox row at or below `floor` is published and older than
+ * GAP_SETTLE_SECONDS (a transaction that took a lower seq is taken to be over by then), so a pass
+ * reads only the recent and the unpublished rows. Kept in memory; a new process starts from 0.
+ */
+export interface PublisherScan {
+  floor: number;
+}
+
+async function advanceFloor(tx: Tx, scan: PublisherScan): Promise<void> {
+  const r = await tx.execute<{ floor: string | null }>(sql`
+    select least(
+      (select min(o.seq) - 1 from outbox o
+         where o.seq > ${scan.floor}
+           and not exists (select 1 from outbox_deliveries d
+                            where d.outbox_id = o.id and d.destination = ${KAFKA_DESTINATION}
+                              and d.status = 'delivered')),
+      (select max(seq) from outbox
+         where created_at < now() - make_interval(secs => ${GAP_SETTLE_SECONDS}))
+    )::text as floor`);
+  const floor = Number(r.rows[0]?.floor ?? scan.floor);
+  if (floor > scan.floor) scan.floor = floor;
+}
+
 /** The advisory lock that makes one process at a time the outbox's Kafka publisher. */
 const PUBLISHER_LOCK = sql`hashtext('erp-outbox-kafka-publisher')`;
 
@@ -119,13 +144,16 @@ export async function publishOutboxToKafka(
   db: Db,
   producer: Producer,
   topicPrefix: string,
-  limit = 500,
+  opts: { limit?: number; scan?: PublisherScan } = {},
 ): Promise<{ published: number; error?: string }> {
+  const limit = opts.limit ?? 500;
+  const scan = opts.scan ?? { floor: 0 };
   return db.transaction(async (tx) => {
     const lock = await tx.execute<{ locked: boolean }>(
       sql`select pg_try_advisory_xact_lock(${PUBLISHER_LOCK}) as locked`,
     );
     if (!lock.rows[0]?.locked) return { published: 0 };
+    await advanceFloor(tx, scan);
     const rows = await tx
       .select({ event: outbox })
       .from(outbox)
@@ -133,7 +161,9 @@ export async function publishOutboxToKafka(
         outboxDeliveries,
         and(eq(outboxDeliveries.outboxId, outbox.id), eq(outboxDeliveries.destination, KAFKA_DESTINATION)),
       )
-      .where(sql`${outboxDeliveries.status} is null or ${outboxDeliveries.status} <> 'delivered'`)
+      .where(
+        sql`${outbox.seq} > ${scan.floor} and (${outboxDeliveries.status} is null or ${outboxDeliveries.status} <> 'delivered')`,
+      )
       .orderBy(asc(outbox.seq))
       .limit(limit);
     if (!rows.length) return { published: 0 };
@@ -199,11 +229,12 @@ export async function startKafkaOut(
 ): Promise<{ producer: Producer; stop(): Promise<void> }> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  const scan: PublisherScan = { floor: 0 };
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    publishOutboxToKafka(db, producer, opts.topicPrefix)
+    publishOutboxToKafka(db, producer, opts.topicPrefix, { scan })
       .then((r) => {
         if (r.error) opts.onError(new Error(`kafka publish failed: ${r.error}`));
       })
