@@ -30,8 +30,10 @@ export function createWebhookActivities({ db, settings }: ActivityDeps) {
     async deliverWebhook(input: WebhookAttempt): Promise<WebhookAttemptOutcome> {
       const destination = webhookDestination(input.subscriptionId);
       const sub = await findSubscription(db, input.subscriptionId);
-      if (!sub) return { outcome: 'skipped', reason: 'subscription deleted' };
-      if (sub.status !== 'active') return { outcome: 'skipped', reason: `subscription ${sub.status}` };
+      if (!sub) return { outcome: 'skipped', reason: 'subscription deleted', stop: 'gone' };
+      if (sub.status !== 'active') {
+        return { outcome: 'skipped', reason: `subscription ${sub.status}`, stop: 'disabled' };
+      }
       const [row] = await db
         .select({ delivery: outboxDeliveries, event: outbox })
         .from(outboxDeliveries)

@@ -51,8 +51,8 @@ export interface WebhookAttempt {
 export type WebhookAttemptOutcome =
   | { outcome: 'delivered'; status: number }
   | { outcome: 'failed'; error: string }
-  /** The subscription was deleted or disabled, or the delivery is no longer pending. */
-  | { outcome: 'skipped'; reason: string };
+  /** The delivery is no longer pending, or (`stop`) the subscription was deleted or disabled. */
+  | { outcome: 'skipped'; reason: string; stop?: 'gone' | 'disabled' };
 
 /**
  * Exponential backoff with "equal jitter": attempt n waits between half and all of

@@ -90,6 +90,7 @@ export async function webhookSubscriptionWorkflow(input: WebhookSubscriptionInpu
         }
         if (result.outcome === 'skipped') {
           retrying = null;
+          if (result.stop) return result.stop;
           break;
         }
         failingSince ??= Date.now();
