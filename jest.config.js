@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // the Kafka tests start a broker of their own: `npm run test:kafka` (jest.kafka.config.js)
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/kafka/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],

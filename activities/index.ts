@@ -6,6 +6,7 @@ import { createInventoryActivities } from './inventory';
 import { createSalesActivities } from './sales';
 import { createProcurementActivities } from './procurement';
 import { createSettingsActivities } from './settings';
+import { createWebhookActivities } from './webhooks';
 
 export interface ActivityDeps {
   db: Db;
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSalesActivities(deps),
     ...createProcurementActivities(deps),
     ...createCrmActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

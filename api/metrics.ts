@@ -60,13 +60,13 @@ export function createApiMetrics(db: Db, opts: { defaultMetrics?: boolean } = {}
   });
   new Gauge({
     name: 'erp_outbox_lag_seconds',
-    help: 'Age of the oldest outbox event with a delivery not yet done (0 when none).',
+    help: 'Age of the oldest outbox event with a delivery still pending (0 when none; failed ones are counted apart).',
     registers: [registry],
     async collect() {
       const r = await db.execute<{ s: string | null }>(
         sql`select extract(epoch from now() - min(o.created_at))::text as s
             from outbox o join outbox_deliveries d on d.outbox_id = o.id
-            where d.status <> 'delivered'`,
+            where d.status = 'pending'`,
       );
       this.set(Number(r.rows[0]?.s ?? 0));
     },

@@ -6,6 +6,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { registerCrmPaths } from './openapi-crm';
 import { registerInventoryPaths } from './openapi-inventory';
 import { registerOrderPaths } from './openapi-orders';
+import { registerSubscriptionPaths } from './openapi-subscriptions';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
@@ -13,4 +14,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerOrderPaths,
   registerInventoryPaths,
   registerCrmPaths,
+  registerSubscriptionPaths,
 ];

@@ -5,6 +5,8 @@ import { connectTemporal, temporalAddress, temporalSecurityOrExit } from '../lib
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import { relayPendingRoutes } from './routing';
+import { createOutboxRelay, startOutboxRelay } from './outbox-relay';
+import { createKafka, startKafkaIn, startKafkaOut } from './kafka';
 import { createApiMetrics } from './metrics';
 import { purgeExpiredIdempotencyKeys } from './idempotency';
 
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
     security: temporalSecurityOrExit(config),
   });
   const metrics = createApiMetrics(database.db);
-  const app = createApp({
+  const deps = {
     db: database.db,
     temporal,
     logger,
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
     idempotencyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
     settings,
     metrics,
-  });
+  };
+  const app = createApp(deps);
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
   });
@@ -62,6 +65,46 @@ async function main(): Promise<void> {
       });
   }, config.ROUTE_RELAY_INTERVAL_MS);
 
+  // new outbox rows wake the webhook subscriptions' delivery workflows
+  const outboxRelay = startOutboxRelay(
+    createOutboxRelay(database.db, temporal),
+    config.OUTBOX_RELAY_INTERVAL_MS,
+    (err: unknown) => logger.warn({ err: (err as Error).message }, 'outbox relay pass failed'),
+  );
+
+  // the optional Kafka connector: events in from KAFKA_IN_TOPICS, outbox events out
+  const kafkaParts: { stop(): Promise<void> }[] = [];
+  if (config.KAFKA_BROKERS.length) {
+    const kafka = createKafka(config.KAFKA_BROKERS, config.KAFKA_CLIENT_ID);
+    const onKafkaError = (err: unknown) => logger.warn({ err: (err as Error).message }, 'kafka');
+    if (config.KAFKA_IN_TOPICS.length) {
+      kafkaParts.push(
+        await startKafkaIn(deps, kafka, {
+          topics: config.KAFKA_IN_TOPICS,
+          groupId: config.KAFKA_GROUP_ID,
+          deadLetterTopic: config.KAFKA_DEAD_LETTER_TOPIC,
+        }),
+      );
+    }
+    if (config.KAFKA_OUT_TOPIC_PREFIX) {
+      kafkaParts.push(
+        await startKafkaOut(database.db, kafka, {
+          topicPrefix: config.KAFKA_OUT_TOPIC_PREFIX,
+          intervalMs: config.KAFKA_OUT_INTERVAL_MS,
+          onError: onKafkaError,
+        }),
+      );
+    }
+    logger.info(
+      {
+        brokers: config.KAFKA_BROKERS,
+        in: config.KAFKA_IN_TOPICS,
+        outPrefix: config.KAFKA_OUT_TOPIC_PREFIX ?? null,
+      },
+      'kafka connector started',
+    );
+  }
+
   const purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(database.db)
       .then((n) => {
@@ -74,6 +117,8 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api stopping');
     clearInterval(relay);
+    outboxRelay.stop();
+    void Promise.allSettled(kafkaParts.map((k) => k.stop()));
     clearInterval(purge);
     server.close(() => {
       void Promise.allSettled([database.close(), temporal.connection.close()]).then(() => process.exit(0));

@@ -20,6 +20,8 @@ export const procurementWorkflowId = (purchaseOrderId: string): string => `procu
 export const ticketWorkflowId = (ticketId: string): string => `ticket-${ticketId}`;
 /** A customer's long-lived follow-up workflow (behaviour scoring, sales follow-ups). */
 export const customerFollowUpWorkflowId = (customerId: string): string => `customer-${customerId}`;
+/** A webhook subscription's long-lived delivery workflow. */
+export const webhookSubscriptionWorkflowId = (subscriptionId: string): string => `webhook-${subscriptionId}`;
 
 export const WORKFLOW_TYPES = {
   inventoryItem: 'inventoryItemWorkflow',
@@ -27,6 +29,7 @@ export const WORKFLOW_TYPES = {
   procurement: 'procurementWorkflow',
   ticket: 'ticketWorkflow',
   customerFollowUp: 'customerFollowUpWorkflow',
+  webhookSubscription: 'webhookSubscriptionWorkflow',
 } as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES];
 
@@ -37,6 +40,8 @@ export const WORKFLOW_DOMAINS: Record<WorkflowType, Domain> = {
   procurementWorkflow: 'inventory',
   ticketWorkflow: 'crm',
   customerFollowUpWorkflow: 'crm',
+  // outbound notifications sit with CRM's other outgoing communication; no fifth queue to deploy
+  webhookSubscriptionWorkflow: 'crm',
 };
 
 /** The task queue a workflow type runs on, given the configured prefix. */

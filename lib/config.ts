@@ -18,6 +18,16 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const commaList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
 const domainList = z
   .string()
   .transform((v) =>
@@ -97,12 +107,29 @@ export const configSchema = z.object({
   WORKFLOW_BUNDLE_PATH: optionalString,
   /** How often the relay looks for events whose routing is still pending, in milliseconds. */
   ROUTE_RELAY_INTERVAL_MS: positiveInt.default(2000),
+  /** How often the API looks for new outbox rows and wakes the webhook subscriptions' workflows, in milliseconds. */
+  OUTBOX_RELAY_INTERVAL_MS: positiveInt.default(1000),
   /** Deadline for delivering one event to Temporal; past it the event stays pending for the relay. */
   ROUTE_DELIVERY_TIMEOUT_MS: positiveInt.default(3000),
   /** How long an Idempotency-Key of a command is remembered, in hours. */
   IDEMPOTENCY_KEY_TTL_HOURS: positiveInt.max(24 * 365).default(24),
   /** Business settings (tax rate, SLAs, timeouts, dunning, ...) as JSON; unset: the domain defaults. */
   SETTINGS_FILE: optionalString,
+
+  /** Kafka brokers (host:port, comma-separated). Unset: the Kafka connector is off. */
+  KAFKA_BROKERS: commaList.pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'each must be host:port'))),
+  /** The client id the connector's Kafka clients use. */
+  KAFKA_CLIENT_ID: z.string().min(1).default('erp-temporal'),
+  /** Topics whose business events (CloudEvents, structured JSON) are ingested (comma-separated). */
+  KAFKA_IN_TOPICS: commaList,
+  /** The consumer group of the ingesting consumer (offsets are committed after the store). */
+  KAFKA_GROUP_ID: z.string().min(1).default('erp-events-in'),
+  /** Where invalid messages go, with the reason in the `dlq-reason` header. */
+  KAFKA_DEAD_LETTER_TOPIC: z.string().min(1).default('erp.events.dead-letter'),
+  /** Publish outbox events to `<prefix><aggregate type>` (e.g. `erp.order`). Unset: nothing is published. */
+  KAFKA_OUT_TOPIC_PREFIX: optionalString,
+  /** How often the outbox is published to Kafka, in milliseconds. */
+  KAFKA_OUT_INTERVAL_MS: positiveInt.default(1000),
 
   /** Search path for the `temporal` binary (the process's PATH). */
   PATH: z.string().default(''),
@@ -135,6 +162,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.TEMPORAL_TLS === false && (config.TEMPORAL_API_KEY || config.TEMPORAL_TLS_CERT_PATH)) {
     problems.push({ setting: 'TEMPORAL_TLS', message: 'an API key or client certificate needs TLS' });
+  }
+  if (!config.KAFKA_BROKERS.length) {
+    for (const setting of ['KAFKA_IN_TOPICS', 'KAFKA_OUT_TOPIC_PREFIX'] as const) {
+      if (config[setting]?.length) problems.push({ setting, message: 'needs KAFKA_BROKERS' });
+    }
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -4,3 +4,4 @@ export { orderWorkflow } from './order';
 export { procurementWorkflow } from './procurement';
 export { ticketWorkflow } from './ticket';
 export { customerFollowUpWorkflow } from './customer-follow-up';
+export { webhookSubscriptionWorkflow } from './webhook-subscription';

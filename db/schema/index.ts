@@ -8,3 +8,4 @@ export * from './finance';
 export * from './procurement';
 export * from './crm';
 export * from './outbox';
+export * from './webhooks';

@@ -72,6 +72,7 @@ export const outboxDeliveries = pgTable(
       'outbox_deliveries_delivered_has_time',
       sql`${t.status} <> 'delivered' or ${t.deliveredAt} is not null`,
     ),
+    index('outbox_deliveries_destination_idx').on(t.destination, t.createdAt),
     index('outbox_deliveries_pending_idx')
       .on(t.destination, t.nextAttemptAt)
       .where(sql`${t.status} = 'pending'`),

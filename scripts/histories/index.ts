@@ -5,6 +5,7 @@ import { orderScenarios } from './order';
 import { procurementCancelledScenario, procurementReceivedScenario } from './procurement';
 import type { HistoryScenario } from './scenario';
 import { ticketScenario } from './ticket';
+import { webhookSubscriptionScenario } from './webhook-subscription';
 
 export const HISTORY_SCENARIOS: HistoryScenario[] = [
   inventoryItemScenario,
@@ -13,4 +14,5 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   procurementCancelledScenario,
   ticketScenario,
   customerFollowUpScenario,
+  webhookSubscriptionScenario,
 ];
