@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // the Kafka tests start a broker of their own: `npm run test:kafka` (jest.kafka.config.js)
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/kafka/'],
+  // test/kafka starts a Kafka broker of its own (jars from Maven Central, cached in .tools/kafka)
+  testPathIgnorePatterns: ['/node_modules/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
