@@ -4,13 +4,12 @@
  * interaction and contact keys), so a retry changes nothing and returns the first outcome.
  */
 import { log } from '@temporalio/activity';
-import { msToNumber } from '@temporalio/common';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
 import { crmInteractions, crmTasks, crmTickets, type CrmTicketRow } from '../db/schema';
 import { openTask } from '../db/queries/crm';
 import { appendOutbox } from '../db/queries/outbox';
-import { decideContact } from '../db/queries/contacts';
+import { contactLimit, decideContact } from '../db/queries/contacts';
 import type { ContactDecision, EventRef, FlowRef } from '../domain/crm';
 import type { SupportRequestedV1 } from '../domain/events/crm';
 import type { ActivityDeps } from './index';
@@ -100,10 +99,7 @@ async function completeTicketTasks(tx: Tx, ticketId: string, at: Date, types?: s
 const ticketEventKey = (cause: EventRef) => `ticket-event/${cause.source}/${cause.id}`;
 
 export function createCrmActivities({ db, settings }: ActivityDeps) {
-  const limitOf = (kind: string) => {
-    const limit = settings.crm.contactLimits[kind];
-    return limit ? { max: limit.max, periodMs: msToNumber(limit.period) } : undefined;
-  };
+  const limitOf = (kind: string) => contactLimit(settings, kind);
 
   return {
     /**

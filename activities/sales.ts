@@ -26,6 +26,7 @@ import {
 } from '../db/schema';
 import { appendOutbox } from '../db/queries/outbox';
 import { openTask } from '../db/queries/crm';
+import { contactLimit, decideContact } from '../db/queries/contacts';
 import { postJournalEntry, reverseJournalEntry } from '../db/queries/ledger';
 import { allocatePayment, recordPayment } from '../db/queries/receivables';
 import { inventoryWorkflowId, WORKFLOW_TYPES, workflowTaskQueue } from '../domain/names';
@@ -542,12 +543,15 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
     /**
      * A dunning level reached while the invoice is unpaid: the invoice's level, a
      * dunning.level_reached event and, from level 2, a CRM task for the customer (once per level).
+     * The reminder is a customer contact (kind `dunning`) under the contact budget: sent without
+     * consent (a contractual notice), but never in the customer's quiet hours nor over a configured
+     * `crm.contactLimits.dunning` cap; then nothing is written and `deferredUntil` says when to try.
      */
     async sendDunning(a: {
       orderId: string;
       level: number;
       cause: EventRef;
-    }): Promise<{ outstanding: number }> {
+    }): Promise<{ outstanding: number; deferredUntil?: string }> {
       const invoiceNumber = invoiceNumberFor(a.orderId);
       const cause = causeOf(a.cause);
       return db.transaction(async (tx) => {
@@ -559,6 +563,21 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
         if (!invoice)
           throw ApplicationFailure.nonRetryable(`invoice ${invoiceNumber} not found`, 'InvoiceNotFound');
         const outstanding = invoice.total - invoice.amountPaid - invoice.amountWrittenOff;
+        const contact = await decideContact(tx, {
+          customerId: invoice.customerId,
+          kind: 'dunning',
+          contactKey: `dunning/${invoiceNumber}/${a.level}`,
+          now: new Date(),
+          limit: contactLimit(settings, 'dunning'),
+          requireConsent: false,
+          cause,
+        });
+        if (contact.outcome === 'deferred') return { outstanding, deferredUntil: contact.until };
+        if (contact.outcome === 'blocked') {
+          // only a dunning cap blocks (consent is not needed and the invoice's customer exists)
+          const retryAt = contact.nextAllowedAt ?? new Date(Date.now() + 3_600_000).toISOString();
+          return { outstanding, deferredUntil: retryAt };
+        }
         if (invoice.dunningLevel < a.level) {
           await tx
             .update(invoices)

@@ -124,7 +124,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
   });
   setHandler(inventoryStateQuery, () => ({
     sku,
-    onHand: reorder?.stock?.onHand ?? onHand,
+    // the last applied change's count first: the stock row is re-read just after it
+    onHand: onHand ?? reorder?.stock?.onHand ?? null,
     applied: (input.appliedBefore ?? 0) + appliedInRun,
     pending: pending.length,
     duplicatesIgnored,

@@ -356,7 +356,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
       }
       const wait = dueAt + msToNumber(level.after) - Date.now();
       if (wait > 0 && (await condition(woken, wait))) continue;
-      await steps.sendDunning({ orderId, level: level.level, cause: input.cause });
+      const sent = await steps.sendDunning({ orderId, level: level.level, cause: input.cause });
+      if (sent.deferredUntil !== undefined) {
+        // the customer's quiet hours (or a dunning cap): this level is sent when they end
+        step('dunning_deferred', `level ${level.level} until ${sent.deferredUntil}`);
+        const until = Date.parse(sent.deferredUntil) - Date.now();
+        if (until > 0) await condition(woken, until);
+        continue;
+      }
       step('dunning', `level ${level.level}`);
       next++;
     }

@@ -7,7 +7,9 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { customerContacts, customers } from '../schema';
+import { msToNumber } from '@temporalio/common';
 import type { ContactDecision } from '../../domain/crm';
+import type { BusinessSettings } from '../../domain/settings';
 
 export interface ContactRequest {
   customerId: string;
@@ -19,10 +21,24 @@ export interface ContactRequest {
   now: Date;
   /** At most `max` contacts of this kind in any `periodMs`; none given: no cap. */
   limit?: { max: number; periodMs: number };
+  /**
+   * Whether the customer's consent is needed (default true). A payment reminder is a contractual
+   * notice, not marketing: dunning sends it without consent, still outside quiet hours and counted.
+   */
+  requireConsent?: boolean;
   cause: { source?: string; id?: string; correlationId: string };
 }
 
 const MINUTE_MS = 60_000;
+
+/** The configured cap of a kind of contact (`crm.contactLimits`), or none. */
+export function contactLimit(
+  settings: Pick<BusinessSettings, 'crm'>,
+  kind: string,
+): { max: number; periodMs: number } | undefined {
+  const limit = settings.crm.contactLimits[kind];
+  return limit ? { max: limit.max, periodMs: msToNumber(limit.period) } : undefined;
+}
 
 const minutesOf = (hhmm: string): number => {
   const [h, m] = hhmm.split(':').map(Number);
@@ -75,7 +91,7 @@ export async function decideContact(tx: Tx, req: ContactRequest): Promise<Contac
 
   const [customer] = await tx.select().from(customers).where(eq(customers.customerId, req.customerId));
   if (!customer) return { outcome: 'blocked', reason: 'unknown_customer' };
-  if (!customer.consent) return { outcome: 'blocked', reason: 'no_consent' };
+  if (!customer.consent && req.requireConsent !== false) return { outcome: 'blocked', reason: 'no_consent' };
   if (customer.quietHoursStart && customer.quietHoursEnd) {
     const until = quietHoursEnd(req.now, customer.quietHoursStart, customer.quietHoursEnd, customer.timeZone);
     if (until) return { outcome: 'deferred', reason: 'quiet_hours', until: until.toISOString() };

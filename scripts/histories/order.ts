@@ -10,6 +10,7 @@ import {
   cancelUpdate,
   confirmShipmentUpdate,
   orderStatusQuery,
+  orderTimelineQuery,
   paymentReceivedSignal,
   type OrderWorkflowInput,
   type PaymentReceived,
@@ -37,7 +38,12 @@ const SETTINGS: BusinessSettingsInput = {
   },
 };
 
-async function customer(db: Db, customerId: string, creditLimit = 0): Promise<void> {
+async function customer(
+  db: Db,
+  customerId: string,
+  creditLimit = 0,
+  quietHours?: { start: string; end: string },
+): Promise<void> {
   await db
     .insert(customers)
     .values({
@@ -47,6 +53,9 @@ async function customer(db: Db, customerId: string, creditLimit = 0): Promise<vo
       currency: 'EUR',
       paymentTermsDays: 30,
       consent: true,
+      ...(quietHours
+        ? { quietHoursStart: quietHours.start, quietHoursEnd: quietHours.end, timeZone: 'UTC' }
+        : {}),
       versionEventSeq: 0,
       causationSource: CAUSE.source,
       causationId: `customer-${customerId}`,
@@ -168,6 +177,24 @@ export const orderScenarios: HistoryScenario[] = [
     await until(ctx.client, orderId, 'shipped');
     await handle.executeUpdate(confirmShipmentUpdate, {
       args: [{ shipmentId: 'SH-H5', shippedAt: '2026-11-28T10:00:00Z' }],
+    });
+  }),
+  scenario('order-dunning-deferred', async (ctx, orderId) => {
+    // quiet hours around now: the first reminder waits for their end, and the payment comes first
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const quiet = { start: hhmm(Date.now() - 7_200_000), end: hhmm(Date.now() + 7_200_000) };
+    await customer(ctx.db, 'C-HISTORY-7', 0, quiet);
+    await stock(ctx.db, 'SKU-HISTORY-ORDER-7', 10);
+    const handle = await start(ctx, { order: order(orderId, 'C-HISTORY-7', 'SKU-HISTORY-ORDER-7', 1, 0) });
+    for (let i = 0; i < 300; i++) {
+      const timeline = await handle.query(orderTimelineQuery);
+      if (timeline.some((t) => t.step === 'dunning_deferred')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await handle.signal(paymentReceivedSignal, payment(orderId, 'PAY-H7', 1100));
+    await until(ctx.client, orderId, 'shipped');
+    await handle.executeUpdate(confirmShipmentUpdate, {
+      args: [{ shipmentId: 'SH-H7', shippedAt: '2026-11-28T10:00:00Z' }],
     });
   }),
   scenario('order-unknown-customer', async (ctx, orderId) => {

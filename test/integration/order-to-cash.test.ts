@@ -5,7 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { asc, eq } from 'drizzle-orm';
-import { crmTasks, invoiceLines, payments, reservations, stockMovements } from '../../db/schema';
+import {
+  crmTasks,
+  customerContacts,
+  invoiceLines,
+  payments,
+  reservations,
+  stockMovements,
+} from '../../db/schema';
 import { orderWorkflowId } from '../../domain/names';
 import {
   invoiceNumberFor,
@@ -57,8 +64,10 @@ afterEach(async () => {
 const handle = (orderId: string) => h.temporal.client.workflow.getHandle(orderWorkflowId(orderId));
 
 /** Three SKUs in stock and an order for them: subtotal 8500, tax 850 (10 %, half-even per line), total 9350. */
-async function stockedOrder(opts: { creditLimit?: number; netDays?: number } = {}) {
-  const customerId = await createCustomer(h, opts.creditLimit ?? 0);
+async function stockedOrder(
+  opts: { creditLimit?: number; netDays?: number; customer?: Record<string, unknown> } = {},
+) {
+  const customerId = await createCustomer(h, opts.creditLimit ?? 0, opts.customer);
   const [a, b, c] = [uniqueKey('SKU-A'), uniqueKey('SKU-B'), uniqueKey('SKU-C')] as [string, string, string];
   await addStock(h, a, 10);
   await addStock(h, b, 5);
@@ -444,16 +453,24 @@ describe('backorder', () => {
   });
 });
 
+/** Waits until `levels` dunning reminders were announced for the order's invoice. */
+async function dunnedTo(orderId: string, levels: number) {
+  await eventually(
+    async () =>
+      (await outboxRows(h, invoiceNumberFor(orderId), 'dunning.level_reached')).length === levels
+        ? true
+        : undefined,
+    30_000,
+  );
+}
+
+const contactsOf = (customerId: string) =>
+  h.database.db.select().from(customerContacts).where(eq(customerContacts.customerId, customerId));
+
 describe('dunning', () => {
   it('fires the levels in order while unpaid, with a CRM task from level 2', async () => {
     const { orderId, customerId } = await stockedOrder({ netDays: 0 });
-    await eventually(
-      async () =>
-        (await outboxRows(h, invoiceNumberFor(orderId), 'dunning.level_reached')).length === 3
-          ? true
-          : undefined,
-      30_000,
-    );
+    await dunnedTo(orderId, 3);
     const levels = await outboxRows(h, invoiceNumberFor(orderId), 'dunning.level_reached');
     expect(levels.map((r) => (r.payload as { level: number }).level)).toEqual([1, 2, 3]);
     expect(levels[2]?.payload).toMatchObject({ outstanding: 9350, collections: true, customerId });
@@ -471,15 +488,41 @@ describe('dunning', () => {
     await waitForStatus(h, orderId, 'shipped');
   });
 
+  it('sends reminders without marketing consent, each counted as a dunning contact', async () => {
+    const { orderId, customerId } = await stockedOrder({ netDays: 0, customer: { consent: false } });
+    await dunnedTo(orderId, 1);
+    await pay(h, orderId, 9350);
+    await waitForStatus(h, orderId, 'shipped');
+    const contacts = await contactsOf(customerId);
+    expect(contacts.map((c) => [c.kind, c.contactKey])).toEqual([['dunning', `dunning/INV-${orderId}/1`]]);
+  });
+
+  it("defers a reminder to the end of the customer's quiet hours, and a payment meanwhile ends it", async () => {
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+    const now = Date.now();
+    const quietHours = {
+      start: hhmm(new Date(now - 2 * 3_600_000)),
+      end: hhmm(new Date(now + 2 * 3_600_000)),
+      timeZone: 'UTC',
+    };
+    const { orderId, customerId } = await stockedOrder({ netDays: 0, customer: { quietHours } });
+    const deferred = await eventually(async () => {
+      const timeline = await handle(orderId).query(orderTimelineQuery);
+      return timeline.find((t) => t.step === 'dunning_deferred');
+    }, 30_000);
+    // deferred to the minute the quiet hours end (today or tomorrow, UTC)
+    expect(deferred.detail).toMatch(new RegExp(`^level 1 until \\S+T${quietHours.end}:00\\.000Z$`));
+    expect(await outboxRows(h, invoiceNumberFor(orderId), 'dunning.level_reached')).toEqual([]);
+    await pay(h, orderId, 9350);
+    await waitForStatus(h, orderId, 'shipped');
+    expect(await outboxRows(h, invoiceNumberFor(orderId), 'dunning.level_reached')).toEqual([]);
+    const contacts = await contactsOf(customerId);
+    expect(contacts).toEqual([]);
+  });
+
   it('stops dunning when the invoice is paid', async () => {
     const { orderId } = await stockedOrder({ netDays: 0 });
-    await eventually(
-      async () =>
-        (await outboxRows(h, invoiceNumberFor(orderId), 'dunning.level_reached')).length === 1
-          ? true
-          : undefined,
-      30_000,
-    );
+    await dunnedTo(orderId, 1);
     await pay(h, orderId, 9350);
     await waitForStatus(h, orderId, 'shipped');
     const invoice = await invoiceOf(h, orderId);

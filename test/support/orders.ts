@@ -14,7 +14,11 @@ import {
 import { invoiceNumberFor } from '../../domain/sales';
 import { eventually, stockAdjusted, uniqueKey, type Harness } from './harness';
 
-export async function createCustomer(h: Harness, creditLimit = 0): Promise<string> {
+export async function createCustomer(
+  h: Harness,
+  creditLimit = 0,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const customerId = uniqueKey('C');
   await request(h.app)
     .put(`/v1/customers/${customerId}`)
@@ -24,6 +28,7 @@ export async function createCustomer(h: Harness, creditLimit = 0): Promise<strin
       currency: 'EUR',
       paymentTerms: { netDays: 30 },
       consent: true,
+      ...extra,
     })
     .expect(201);
   return customerId;
