@@ -21,19 +21,26 @@ export function ensureKafkaJars(log: (line: string) => void = () => undefined): 
   if (!ready) {
     log(`kafka: fetching the broker jars from Maven Central into ${path.relative(ROOT, LIBS)}`);
     const tmp = `${LIBS}.partial-${process.pid}`;
-    execFileSync(
-      'mvn',
-      [
-        '-q',
-        '-B',
-        '-f',
-        POM,
-        'dependency:copy-dependencies',
-        `-DoutputDirectory=${tmp}`,
-        '-DincludeScope=runtime',
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    try {
+      execFileSync(
+        'mvn',
+        [
+          '-q',
+          '-B',
+          '-f',
+          POM,
+          'dependency:copy-dependencies',
+          `-DoutputDirectory=${tmp}`,
+          '-DincludeScope=runtime',
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error('the Kafka tests fetch the broker with Maven: `mvn` (and Java 17) must be on PATH');
+      }
+      throw err;
+    }
     fs.mkdirSync(path.dirname(LIBS), { recursive: true });
     fs.renameSync(tmp, LIBS);
   }
