@@ -22,6 +22,7 @@ import {
   salesOrders,
   stockLevels,
   stockMovements,
+  type ReservationStatus,
   type SalesOrderStatus,
 } from '../db/schema';
 import { appendOutbox } from '../db/queries/outbox';
@@ -114,6 +115,15 @@ async function orderEvent(
     idempotencyKey: key,
     cause,
   });
+}
+
+/** An order's reservations in one status, by SKU. */
+function reservationsOf(tx: Tx, orderId: string, status: ReservationStatus) {
+  return tx
+    .select()
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, status)))
+    .orderBy(asc(reservations.sku));
 }
 
 async function setStatus(tx: Tx, orderId: string, status: SalesOrderStatus, reason?: string): Promise<void> {
@@ -355,11 +365,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
       cause: EventRef;
     }): Promise<{ sku: string; quantity: number }[]> {
       const released = await db.transaction(async (tx) => {
-        const held = await tx
-          .select()
-          .from(reservations)
-          .where(and(eq(reservations.orderId, a.orderId), eq(reservations.status, 'reserved')))
-          .orderBy(asc(reservations.sku));
+        const held = await reservationsOf(tx, a.orderId, 'reserved');
         for (const r of held) {
           await tx.select().from(stockLevels).where(eq(stockLevels.sku, r.sku)).for('update');
           await tx
@@ -372,11 +378,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
             .where(eq(reservations.id, r.id));
         }
         // a retry after commit finds nothing held: answer what the first attempt released
-        const all = await tx
-          .select()
-          .from(reservations)
-          .where(and(eq(reservations.orderId, a.orderId), eq(reservations.status, 'released')))
-          .orderBy(asc(reservations.sku));
+        const all = await reservationsOf(tx, a.orderId, 'released');
         return all.map((r) => ({ sku: r.sku, quantity: r.quantity }));
       });
       await notifySkus(
@@ -414,10 +416,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
           .from(salesOrderLines)
           .where(eq(salesOrderLines.orderId, a.orderId))
           .orderBy(asc(salesOrderLines.lineNo));
-        const held = await tx
-          .select()
-          .from(reservations)
-          .where(and(eq(reservations.orderId, a.orderId), eq(reservations.status, 'reserved')));
+        const held = await reservationsOf(tx, a.orderId, 'reserved');
         const left = new Map(held.map((r) => [r.sku, r.quantity]));
         const lines: (typeof invoiceLines.$inferInsert)[] = [];
         for (const l of orderLines) {
@@ -620,11 +619,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
       const cause = causeOf(a.cause);
       const shipped = await db.transaction(async (tx) => {
         await loadOrder(tx, a.orderId, true);
-        const held = await tx
-          .select()
-          .from(reservations)
-          .where(and(eq(reservations.orderId, a.orderId), eq(reservations.status, 'reserved')))
-          .orderBy(asc(reservations.sku));
+        const held = await reservationsOf(tx, a.orderId, 'reserved');
         for (const r of held) {
           const [level] = await tx.select().from(stockLevels).where(eq(stockLevels.sku, r.sku)).for('update');
           const onHandAfter = (level?.onHand ?? 0) - r.quantity;
@@ -650,11 +645,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
             .set({ status: 'shipped', updatedAt: sql`now()` })
             .where(eq(reservations.id, r.id));
         }
-        const all = await tx
-          .select()
-          .from(reservations)
-          .where(and(eq(reservations.orderId, a.orderId), eq(reservations.status, 'shipped')))
-          .orderBy(asc(reservations.sku));
+        const all = await reservationsOf(tx, a.orderId, 'shipped');
         const lines = all.map((r) => ({ sku: r.sku, quantity: r.quantity }));
         await setStatus(tx, a.orderId, 'shipped');
         await orderEvent(tx, a.orderId, 'order.shipped', { lines }, cause);
