@@ -1,5 +1,5 @@
 /**
- * Routes of finance events. Until reconciliation exists (issue 6), a payment whose reference names
+ * Routes of finance events. Until payments are reconciled by matching, a payment whose reference names
  * an invoice number (`INV-<orderId>`) goes to that order's workflow as its paymentReceived signal;
  * any other payment is stored and not routed.
  */

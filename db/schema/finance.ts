@@ -340,7 +340,7 @@ export type JournalLineRow = typeof journalLines.$inferSelect;
 export type NewJournalLineRow = typeof journalLines.$inferInsert;
 
 /**
- * A credit note: the whole invoice reversed when its order is cancelled (issue 4). One per invoice;
+ * A credit note: the whole invoice reversed when its order is cancelled. One per invoice;
  * names the reversing journal entry it posted.
  */
 export const creditNotes = pgTable(
