@@ -47,6 +47,17 @@ export function ensureKafkaJars(log: (line: string) => void = () => undefined): 
   return path.join(LIBS, '*');
 }
 
+/**
+ * A cluster id as Kafka makes them: 16 random bytes in base64url, never starting with '-' (the
+ * storage tool would read such an id as an option, as Kafka's own Uuid.randomUuid avoids).
+ */
+function newClusterId(): string {
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export interface KafkaBroker {
   brokers: string[];
   stop(): Promise<void>;
@@ -108,7 +119,7 @@ export async function startKafkaBroker(log: (line: string) => void = () => undef
     ].join('\n'),
   );
   const jvm = ['-Xmx512m', `-Dlog4j.configuration=file:${log4j}`, '-cp', classpath];
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  const clusterId = newClusterId();
   execFileSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], {
     stdio: 'ignore',
   });
