@@ -3,6 +3,7 @@
  * follow-ups through the contact budget; chained tasks. Every write is keyed (unique task, outbox,
  * interaction and contact keys), so a retry changes nothing and returns the first outcome.
  */
+import { causeColumns } from '../db/schema/columns';
 import { log } from '@temporalio/activity';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
@@ -35,12 +36,6 @@ const snapshot = (row: CrmTicketRow, created: boolean): TicketSnapshot => ({
   resolutionDueAt: row.resolutionDueAt.toISOString(),
   firstRespondedAt: row.firstRespondedAt?.toISOString() ?? null,
   created,
-});
-
-const causeColumns = (cause: FlowRef) => ({
-  causationSource: cause.source ?? null,
-  causationId: cause.id ?? null,
-  correlationId: cause.correlationId,
 });
 
 /** Records an interaction once per key; true when this call wrote it. */

@@ -4,6 +4,8 @@
  * attempt committed (unique keys: the order, its invoice, (order, sku) reservations, journal entry
  * keys, outbox keys, task keys) and answers the same. Stock changes notify the SKU's workflow.
  */
+import { causeColumns } from '../db/schema/columns';
+import { signalWithStartKeyed } from '../lib/temporal';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
@@ -155,10 +157,10 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
     const client = Context.current().client;
     const taskQueue = workflowTaskQueue(taskQueuePrefix, WORKFLOW_TYPES.inventoryItem);
     for (const sku of [...new Set(skus)]) {
-      await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
+      await signalWithStartKeyed(client, {
+        type: WORKFLOW_TYPES.inventoryItem,
         workflowId: inventoryWorkflowId(sku),
         taskQueue,
-        workflowIdConflictPolicy: 'USE_EXISTING',
         args: [{ sku }],
         signal: stockLevelChangedSignal,
         signalArgs: [{ sku, reason, cause }],
@@ -204,9 +206,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
             paymentTermsDays: order.paymentTerms.netDays,
             backorderPolicy: order.backorderPolicy ?? 'ship_available',
             workflowId: Context.current().info.workflowExecution?.workflowId ?? null,
-            causationSource: cause.source ?? null,
-            causationId: cause.id ?? null,
-            correlationId: cause.correlationId,
+            ...causeColumns(cause),
           })
           .onConflictDoNothing({ target: salesOrders.orderId })
           .returning({ orderId: salesOrders.orderId });
@@ -459,9 +459,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
           status: total === 0 ? 'paid' : 'open',
           issuedOn,
           dueDate,
-          causationSource: cause.source ?? null,
-          causationId: cause.id ?? null,
-          correlationId: cause.correlationId,
+          ...causeColumns(cause),
           createdAt: now,
           updatedAt: now,
         });
@@ -562,19 +560,22 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
         if (!invoice)
           throw ApplicationFailure.nonRetryable(`invoice ${invoiceNumber} not found`, 'InvoiceNotFound');
         const outstanding = invoice.total - invoice.amountPaid - invoice.amountWrittenOff;
+        const limit = contactLimit(settings, 'dunning');
         const contact = await decideContact(tx, {
           customerId: invoice.customerId,
           kind: 'dunning',
           contactKey: `dunning/${invoiceNumber}/${a.level}`,
           now: new Date(),
-          limit: contactLimit(settings, 'dunning'),
+          limit,
           requireConsent: false,
           cause,
         });
         if (contact.outcome === 'deferred') return { outstanding, deferredUntil: contact.until };
         if (contact.outcome === 'blocked') {
-          // only a dunning cap blocks (consent is not needed and the invoice's customer exists)
-          const retryAt = contact.nextAllowedAt ?? new Date(Date.now() + 3_600_000).toISOString();
+          // only a dunning cap blocks (consent is not needed and the invoice's customer exists): try
+          // again when a contact leaves the period, or a period from now for a cap of 0
+          const retryAt =
+            contact.nextAllowedAt ?? new Date(Date.now() + (limit?.periodMs ?? 0)).toISOString();
           return { outstanding, deferredUntil: retryAt };
         }
         if (invoice.dunningLevel < a.level) {
@@ -780,9 +781,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
             currency: order.currency,
             reason: a.reason,
             journalEntryId: entry.id,
-            causationSource: cause.source ?? null,
-            causationId: cause.id ?? null,
-            correlationId: cause.correlationId,
+            ...causeColumns(cause),
           });
           await tx
             .update(paymentAllocations)
@@ -888,9 +887,7 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
           total: invoice.total,
           reason: a.reason,
           journalEntryId: reversal.id,
-          causationSource: cause.source ?? null,
-          causationId: cause.id ?? null,
-          correlationId: cause.correlationId,
+          ...causeColumns(cause),
         });
         await tx
           .update(invoices)

@@ -21,7 +21,7 @@ import {
   type CrmTaskRow,
   type CrmTicketRow,
 } from '../db/schema';
-import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
+import { Problem, parseOr400, pathParam, requireContentType, validationProblem } from './problem';
 import { command, type CommandResponse } from './idempotency';
 import { ingestRestEvent, type EventAnswer } from './ingest';
 import { sendToCustomer } from './planners/crm';
@@ -102,22 +102,10 @@ const ticketPath = (ticketId: string) => `/v1/tickets/${encodeURIComponent(ticke
 
 function body<T>(req: Request, schema: z.ZodType<T>): T {
   requireContentType(req, ['application/json']);
-  const parsed = schema.safeParse(req.body ?? {});
-  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error));
-  return parsed.data;
+  return parseOr400(schema, req.body ?? {});
 }
 
-function query<T>(req: Request, schema: z.ZodType<T>): T {
-  const parsed = schema.safeParse(req.query);
-  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error));
-  return parsed.data;
-}
-
-function pathId(req: Request, name: string): string {
-  const parsed = idSchema.safeParse(req.params[name]);
-  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error, name));
-  return parsed.data;
-}
+const pathId = (req: Request, name: string): string => pathParam(req, name, idSchema);
 
 const notFound = (what: string, key: string) =>
   new Problem(404, 'not-found', `${what} not found`, `No ${what.toLowerCase()} ${key}.`);
@@ -258,7 +246,7 @@ export function crmRouter(deps: AppDeps): Router {
 
   /** CRM tasks, filtered by assignee, status, customer or ticket; oldest first. */
   router.get('/v1/tasks', async (req, res) => {
-    const q = query(req, tasksQuery);
+    const q = parseOr400(tasksQuery, req.query);
     const limit = q.limit ?? DEFAULT_LIMIT;
     const where: SQL[] = [];
     if (q.assignee) where.push(eq(crmTasks.assignee, q.assignee));
@@ -335,7 +323,7 @@ export function crmRouter(deps: AppDeps): Router {
    */
   router.get('/v1/customers/:customerId/timeline', async (req, res) => {
     const customerId = pathId(req, 'customerId');
-    const q = query(req, timelineQuery);
+    const q = parseOr400(timelineQuery, req.query);
     const limit = q.limit ?? DEFAULT_LIMIT;
     const after = q.cursor ? decodeCursor(q.cursor) : null;
     const items = await timelinePage(deps, customerId, after, limit + 1);

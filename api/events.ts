@@ -4,7 +4,7 @@ import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-o
 import { z } from 'zod';
 import { eventCatalogue } from '../domain/events/catalogue';
 import { eventRoutes, events, ROUTE_STATUSES, type EventRouteRow, type EventRow } from '../db/schema';
-import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
+import { Problem, parseOr400, requireContentType, validationProblem } from './problem';
 import { command, type CommandResponse } from './idempotency';
 import {
   eventAnswer,
@@ -89,12 +89,6 @@ function decodeCursor(cursor: string | undefined, path: string): number {
     // fall through to the problem below
   }
   throw validationProblem([{ path, message: 'not a cursor this API returned' }]);
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown, prefix = ''): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error, prefix));
-  return parsed.data;
 }
 
 /** The audit view of one stored event. */
@@ -278,7 +272,7 @@ export function eventsRouter(deps: AppDeps): Router {
 
   /** The audit log: stored events, oldest first, filtered, cursor-paginated. */
   router.get('/v1/events', async (req, res) => {
-    const q = parse(eventListQuerySchema, req.query);
+    const q = parseOr400(eventListQuerySchema, req.query);
     const rows = await selectEvents(
       deps,
       eventFilters({ ...q, after: decodeCursor(q.cursor, 'cursor') }),
@@ -297,7 +291,7 @@ export function eventsRouter(deps: AppDeps): Router {
     '/v1/events/replay',
     command(deps, 'POST /v1/events/replay', async (req): Promise<CommandResponse> => {
       requireContentType(req, ['application/json']);
-      const request = parse(replayRequestSchema, req.body);
+      const request = parseOr400(replayRequestSchema, req.body);
       return { status: 200, body: await replayEvents(deps, request) };
     }),
   );

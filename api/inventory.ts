@@ -10,7 +10,7 @@ import { skuSchema } from '../domain/events/inventory';
 import { executionUiLink } from '../lib/temporal';
 import { purchaseOrderLines, purchaseOrders, reorderSettings, stockLevels } from '../db/schema';
 import { OPEN_PURCHASE_ORDER_STATUSES } from '../domain/procurement';
-import { Problem, validationProblem, zodFieldErrors } from './problem';
+import { Problem, pathParam } from './problem';
 import { command } from './idempotency';
 import { reorderSettingsView, saved, upsertThroughEvent } from './masterdata';
 import type { AppDeps } from './app';
@@ -20,15 +20,9 @@ export function inventoryRouter(deps: AppDeps): Router {
   const router = Router();
   const { db } = deps;
 
-  const parseSku = (value: unknown): string => {
-    const sku = skuSchema.safeParse(value);
-    if (!sku.success) throw validationProblem(zodFieldErrors(sku.error, 'sku'));
-    return sku.data;
-  };
-
   /** Stock on hand, reserved, available and on order for one SKU, its rule, open orders and workflow. */
   router.get('/v1/inventory/:sku', async (req, res) => {
-    const sku = parseSku(req.params.sku);
+    const sku = pathParam(req, 'sku', skuSchema);
     const [[level], [rule], open] = await Promise.all([
       db.select().from(stockLevels).where(eq(stockLevels.sku, sku)),
       db.select().from(reorderSettings).where(eq(reorderSettings.sku, sku)),
@@ -96,7 +90,7 @@ export function inventoryRouter(deps: AppDeps): Router {
   router.put(
     '/v1/inventory/:sku/reorder-settings',
     command(deps, 'PUT /v1/inventory/:sku/reorder-settings', async (req) => {
-      const sku = parseSku(req.params.sku);
+      const sku = pathParam(req, 'sku', skuSchema);
       await upsertThroughEvent(deps, req, 'inventory.reorder_settings_changed', { field: 'sku', value: sku });
       const [row] = await db.select().from(reorderSettings).where(eq(reorderSettings.sku, sku));
       if (!row) throw new Error(`reorder rule of ${sku} not stored`);

@@ -4,7 +4,7 @@ import { and, asc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod';
 import { currencySchema, idSchema, timestampSchema } from '../domain/events/primitives';
 import { journalEntries, journalLines, ledgerAccounts } from '../db/schema';
-import { Problem, validationProblem, zodFieldErrors } from './problem';
+import { Problem, parseOr400 } from './problem';
 import type { AppDeps } from './app';
 
 export const MAX_LEDGER_PAGE = 500;
@@ -35,12 +35,6 @@ export const ledgerEntriesQuerySchema = z
   .strict()
   .meta({ id: 'LedgerEntriesQuery' });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error));
-  return parsed.data;
-}
-
 export function ledgerRouter(deps: AppDeps): Router {
   const router = Router();
   const { db } = deps;
@@ -50,7 +44,7 @@ export function ledgerRouter(deps: AppDeps): Router {
    * balanced ledger are equal. Without ?currency, the ledger's only currency.
    */
   router.get('/v1/ledger/trial-balance', async (req, res) => {
-    const q = parse(trialBalanceQuerySchema, req.query);
+    const q = parseOr400(trialBalanceQuerySchema, req.query);
     let currency = q.currency ?? null;
     if (!currency) {
       const found = await db.selectDistinct({ currency: journalLines.currency }).from(journalLines);
@@ -94,7 +88,7 @@ export function ledgerRouter(deps: AppDeps): Router {
 
   /** Journal entries with all their lines; an entry matches when any line matches the filters. */
   router.get('/v1/ledger/entries', async (req, res) => {
-    const q = parse(ledgerEntriesQuerySchema, req.query);
+    const q = parseOr400(ledgerEntriesQuerySchema, req.query);
     const lineFilters: SQL[] = [];
     if (q.orderId) lineFilters.push(eq(journalLines.orderId, q.orderId));
     if (q.invoiceNumber) lineFilters.push(eq(journalLines.invoiceNumber, q.invoiceNumber));

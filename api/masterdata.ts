@@ -9,7 +9,7 @@ import type { EventType } from '../domain/events/catalogue';
 import { idSchema, skuSchema } from '../domain/events/primitives';
 import { customers, products, reorderSettings, suppliers } from '../db/schema';
 import type { CustomerRow, ProductRow, ReorderSettingsRow, SupplierRow } from '../db/schema';
-import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
+import { Problem, pathParam, requireContentType, validationProblem } from './problem';
 import { command, type CommandResponse } from './idempotency';
 import { CORRELATION_HEADER, eventSelfLink, ingestRestEvent } from './ingest';
 import type { AppDeps } from './app';
@@ -132,12 +132,6 @@ export async function upsertThroughEvent(
   });
 }
 
-function pathKey(req: Request, name: string, schema: typeof idSchema): string {
-  const parsed = schema.safeParse(req.params[name]);
-  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error, name));
-  return parsed.data;
-}
-
 /** 201 when this request created the record, else 200; the record as stored. */
 export function saved(row: Version, body: unknown, location: string): CommandResponse {
   const created = row.createdAt.getTime() === row.updatedAt.getTime();
@@ -161,7 +155,7 @@ function addResource<Row extends Version>(router: Router, deps: AppDeps, r: Reso
   router.put(
     r.path,
     command(deps, `PUT ${r.path}`, async (req) => {
-      const key = pathKey(req, r.param, r.keySchema);
+      const key = pathParam(req, r.param, r.keySchema);
       await upsertThroughEvent(deps, req, r.type, { field: r.param, value: key });
       const row = (await r.load(key)) as Row;
       const view = await r.view(row);
@@ -169,7 +163,7 @@ function addResource<Row extends Version>(router: Router, deps: AppDeps, r: Reso
     }),
   );
   router.get(r.path, async (req, res) => {
-    const key = pathKey(req, r.param, r.keySchema);
+    const key = pathParam(req, r.param, r.keySchema);
     const row = await r.load(key);
     if (!row) throw notFound(r.noun, key);
     res.json(await r.view(row));

@@ -28,7 +28,7 @@ import {
   salesOrders,
   type SalesOrderRow,
 } from '../db/schema';
-import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
+import { Problem, pathParam, requireContentType, validationProblem, zodFieldErrors } from './problem';
 import { command, type CommandResponse } from './idempotency';
 import { CORRELATION_HEADER, ingestRestEvent } from './ingest';
 import { describeWorkflow } from './workflow-status';
@@ -74,11 +74,7 @@ function parseBody<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   return parsed.data;
 }
 
-function orderIdParam(req: Request): string {
-  const parsed = idSchema.safeParse(req.params.orderId);
-  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error, 'orderId'));
-  return parsed.data;
-}
+const orderIdParam = (req: Request): string => pathParam(req, 'orderId', idSchema);
 
 const orderLink = (orderId: string) => `/v1/orders/${encodeURIComponent(orderId)}`;
 

@@ -4,6 +4,7 @@
  * rows out and deliver them; the relay only shortens their wait (they also poll on their own), so
  * losing a wake-up delays delivery but loses nothing. Runs in the API process (OUTBOX_RELAY_INTERVAL_MS).
  */
+import { signalWithStartKeyed } from '../lib/temporal';
 import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -15,7 +16,8 @@ import { webhookWakeSignal, type WebhookSubscriptionInput } from '../domain/webh
 /** Wakes (or starts) a subscription's delivery workflow. */
 export async function wakeSubscription(client: Client, taskQueuePrefix: string, subscriptionId: string) {
   const input: WebhookSubscriptionInput = { subscriptionId };
-  return client.workflow.signalWithStart(WORKFLOW_TYPES.webhookSubscription, {
+  return signalWithStartKeyed(client, {
+    type: WORKFLOW_TYPES.webhookSubscription,
     workflowId: webhookSubscriptionWorkflowId(subscriptionId),
     taskQueue: workflowTaskQueue(taskQueuePrefix, WORKFLOW_TYPES.webhookSubscription),
     args: [input],

@@ -50,6 +50,18 @@ export function validationProblem(errors: FieldError[], detail = 'The request ha
   return new Problem(400, 'validation-error', 'Validation failed', detail, errors);
 }
 
+/** `value` parsed by `schema`, or a 400 naming every failing field (under `prefix`). */
+export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error, prefix));
+  return parsed.data;
+}
+
+/** The path parameter `name` parsed by `schema`; a 400 names the parameter. */
+export function pathParam<T>(req: Request, name: string, schema: z.ZodType<T>): T {
+  return parseOr400(schema, req.params[name], name);
+}
+
 /** 415 unless the request's Content-Type is one of `types`. */
 export function requireContentType(req: Request, types: string[]): void {
   if (!req.is(types)) {

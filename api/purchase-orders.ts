@@ -18,7 +18,7 @@ import {
 import { procurementWorkflowId } from '../domain/names';
 import { executionUiLink } from '../lib/temporal';
 import { goodsReceiptLines, goodsReceipts, purchaseOrderLines, purchaseOrders } from '../db/schema';
-import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
+import { Problem, parseOr400, pathParam, requireContentType, validationProblem } from './problem';
 import { command } from './idempotency';
 import { ingestRestEvent, type EventAnswer } from './ingest';
 import type { AppDeps } from './app';
@@ -61,12 +61,6 @@ const CLOSED_STATUSES = ['received', 'closed', 'cancelled'];
 export function purchaseOrdersRouter(deps: AppDeps): Router {
   const router = Router();
   const { db } = deps;
-
-  const parseId = (value: unknown): string => {
-    const id = idSchema.safeParse(value);
-    if (!id.success) throw validationProblem(zodFieldErrors(id.error, 'id'));
-    return id.data;
-  };
 
   async function load(id: string) {
     const [row] = await db
@@ -126,21 +120,19 @@ export function purchaseOrdersRouter(deps: AppDeps): Router {
     const empty =
       req.body === undefined || (typeof req.body === 'object' && Object.keys(req.body ?? {}).length === 0);
     if (!empty || req.get('content-type')) requireContentType(req, ['application/json']);
-    const parsed = schema.safeParse(req.body ?? {});
-    if (!parsed.success) throw validationProblem(zodFieldErrors(parsed.error));
-    return parsed.data;
+    return parseOr400(schema, req.body ?? {});
   }
 
   /** One purchase order with its receipts and its procurement workflow. */
   router.get('/v1/purchase-orders/:id', async (req, res) => {
-    res.json(await view(parseId(req.params.id)));
+    res.json(await view(pathParam(req, 'id', idSchema)));
   });
 
   /** Confirms the order for its supplier: a purchase_order.confirmed event (202). */
   router.post(
     '/v1/purchase-orders/:id/confirm',
     command(deps, 'POST /v1/purchase-orders/:id/confirm', async (req) => {
-      const id = parseId(req.params.id);
+      const id = pathParam(req, 'id', idSchema);
       const input = body(req, confirmBodySchema);
       const { po } = await load(id);
       if (CLOSED_STATUSES.includes(po.status))
@@ -172,7 +164,7 @@ export function purchaseOrdersRouter(deps: AppDeps): Router {
   router.post(
     '/v1/purchase-orders/:id/receipts',
     command(deps, 'POST /v1/purchase-orders/:id/receipts', async (req) => {
-      const id = parseId(req.params.id);
+      const id = pathParam(req, 'id', idSchema);
       const input = body(req, receiptBodySchema);
       const { po, line } = await load(id);
       if (CLOSED_STATUSES.includes(po.status))

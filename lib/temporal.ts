@@ -1,6 +1,12 @@
 /** The long-lived Temporal client: one per process, injected wherever it is needed. */
 import fs from 'node:fs';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  type SignalDefinition,
+  type TLSConfig,
+  type WorkflowSignalWithStartOptions,
+} from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { ConfigError, type Config } from './config';
 
@@ -123,4 +129,36 @@ export async function fetchRunChain(
 export function executionUiLink(uiUrl: string, namespace: string, workflowId: string, runId?: string | null) {
   const base = `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
+}
+
+/**
+ * Signal-with-start of the workflow of a business key (a SKU, a ticket, a customer, ...): a running
+ * execution takes the signal; when none runs (never started, or closed) a new run starts with
+ * `args` and takes it. Answers the run that got the signal.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK types signal arguments as any[]
+export async function signalWithStartKeyed<Args extends any[]>(
+  client: Client,
+  opts: {
+    type: string;
+    workflowId: string;
+    taskQueue: string;
+    args: unknown[];
+    signal: SignalDefinition<Args>;
+    signalArgs: Args;
+  },
+): Promise<string> {
+  const options: WorkflowSignalWithStartOptions<[]> & { args: unknown[] } = {
+    workflowId: opts.workflowId,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    taskQueue: opts.taskQueue,
+    args: opts.args,
+    // the SDK's option type branches on whether the signal takes arguments, which a generic
+    // cannot decide; the signature above keeps the signal and its arguments in step
+    signal: opts.signal as unknown as SignalDefinition<[]>,
+    signalArgs: opts.signalArgs as unknown as [],
+  };
+  const handle = await client.workflow.signalWithStart(opts.type, options);
+  return handle.signaledRunId;
 }

@@ -5,6 +5,7 @@
  * request comes (for at most crm.unknownTicketWait, then drops it with a warning). Workflows ignore
  * an event they already received (same source and id).
  */
+import { signalWithStartKeyed } from '../../lib/temporal';
 import type { Client } from '@temporalio/client';
 import {
   behaviourSignal,
@@ -28,13 +29,8 @@ import type {
   SupportResolvedV1,
 } from '../../domain/events/crm';
 import type { EventType } from '../../domain/events/catalogue';
-import type { RoutePlan, RoutePlanner, StoredEvent } from '../routing';
-
-const causeOf = (event: StoredEvent) => ({
-  source: event.source,
-  id: event.id,
-  correlationId: event.correlationId,
-});
+import type { RoutePlan, RoutePlanner } from '../routing';
+import { causeOf } from './plans';
 
 /** Signal-with-start of the ticket's workflow with one ticket event. */
 export async function sendTicketEvent(
@@ -43,17 +39,14 @@ export async function sendTicketEvent(
   ticketId: string,
   event: TicketEvent,
 ): Promise<string> {
-  const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.ticket, {
+  return signalWithStartKeyed(client, {
+    type: WORKFLOW_TYPES.ticket,
     workflowId: ticketWorkflowId(ticketId),
-    // a running execution takes the signal; after a closed one a new run starts (and finds the ticket)
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     taskQueue: workflowTaskQueue(taskQueuePrefix, WORKFLOW_TYPES.ticket),
     args: [{ ticketId }],
     signal: ticketEventSignal,
     signalArgs: [event],
   });
-  return handle.signaledRunId;
 }
 
 /** Signal-with-start of the customer's follow-up workflow. */
@@ -64,25 +57,18 @@ export async function sendToCustomer(
   message: { behaviour: BehaviourSignal } | { taskCompleted: TaskCompleted },
 ): Promise<string> {
   const common = {
+    type: WORKFLOW_TYPES.customerFollowUp,
     workflowId: customerFollowUpWorkflowId(customerId),
-    workflowIdConflictPolicy: 'USE_EXISTING' as const,
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
     taskQueue: workflowTaskQueue(taskQueuePrefix, WORKFLOW_TYPES.customerFollowUp),
     args: [{ customerId }],
   };
-  const handle =
-    'behaviour' in message
-      ? await client.workflow.signalWithStart(WORKFLOW_TYPES.customerFollowUp, {
-          ...common,
-          signal: behaviourSignal,
-          signalArgs: [message.behaviour],
-        })
-      : await client.workflow.signalWithStart(WORKFLOW_TYPES.customerFollowUp, {
-          ...common,
-          signal: taskCompletedSignal,
-          signalArgs: [message.taskCompleted],
-        });
-  return handle.signaledRunId;
+  return 'behaviour' in message
+    ? signalWithStartKeyed(client, { ...common, signal: behaviourSignal, signalArgs: [message.behaviour] })
+    : signalWithStartKeyed(client, {
+        ...common,
+        signal: taskCompletedSignal,
+        signalArgs: [message.taskCompleted],
+      });
 }
 
 function ticketPlan(ticketEvent: TicketEvent): RoutePlan {

@@ -8,25 +8,15 @@ import { orderIdFromReference, paymentReceivedSignal, type PaymentReceived } fro
 import type { PaymentReceivedV1 } from '../../domain/events/payments';
 import type { EventType } from '../../domain/events/catalogue';
 import type { RoutePlanner } from '../routing';
+import { causeOf, signalRunning } from './plans';
 
 export const financePlanners: Partial<Record<EventType, RoutePlanner>> = {
   'payment.received': (event) => {
     const data = event.data as PaymentReceivedV1;
     const orderId = orderIdFromReference(data.reference);
     if (!orderId) return null;
-    const workflowId = orderWorkflowId(orderId);
-    const payment: PaymentReceived = {
-      ...data,
-      cause: { source: event.source, id: event.id, correlationId: event.correlationId },
-    };
-    return {
-      workflowId,
-      // a closed (or not yet started) order workflow fails the signal: the route stays pending
-      async deliver(client) {
-        const handle = client.workflow.getHandle(workflowId);
-        await handle.signal(paymentReceivedSignal, payment);
-        return { runId: (await handle.describe()).runId };
-      },
-    };
+    const payment: PaymentReceived = { ...data, cause: causeOf(event) };
+    // a closed (or not yet started) order workflow fails the signal: the route stays pending
+    return signalRunning(orderWorkflowId(orderId), paymentReceivedSignal, payment);
   },
 };

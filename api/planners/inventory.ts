@@ -3,6 +3,7 @@
  * workflow (signal-with-start); a purchase order's confirmation and receipts go to its procurement
  * workflow (signal; it exists only once the SKU's workflow started it).
  */
+import { signalWithStartKeyed } from '../../lib/temporal';
 import type { Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import {
@@ -14,7 +15,6 @@ import {
 import {
   reorderSettingsChangedSignal,
   stockChangedSignal,
-  type EventRef,
   type InventoryItemInput,
   type StockChange,
 } from '../../domain/inventory';
@@ -28,12 +28,7 @@ import type {
 import type { ProductUpsertedV1 } from '../../domain/events/masterdata';
 import type { EventType } from '../../domain/events/catalogue';
 import type { RoutePlan, RoutePlanner, StoredEvent } from '../routing';
-
-const causeOf = (event: StoredEvent): EventRef => ({
-  source: event.source,
-  id: event.id,
-  correlationId: event.correlationId,
-});
+import { causeOf, signalRunning } from './plans';
 
 /** Tells the SKU's workflow its rule changed (it reads the rule projected in the same transaction). */
 function ruleChanged(event: StoredEvent, sku: string): RoutePlan {
@@ -52,21 +47,11 @@ function ruleChanged(event: StoredEvent, sku: string): RoutePlan {
 
 /**
  * Signals a purchase order's procurement workflow. When none is running for that purchase order
- * (an unknown order, or one already closed or cancelled) the delivery fails and the route stays
- * pending with that error, visible in the audit log; the relay retries it.
+ * (an unknown order, or one already closed or cancelled) the route stays pending with the error,
+ * visible in the audit log; the relay retries it.
  */
-function toProcurement<T>(purchaseOrderId: string, signal: SignalDefinition<[T]>, payload: T): RoutePlan {
-  const workflowId = procurementWorkflowId(purchaseOrderId);
-  return {
-    workflowId,
-    async deliver(client) {
-      const handle = client.workflow.getHandle(workflowId);
-      await handle.signal(signal, payload);
-      const { runId } = await handle.describe();
-      return { runId };
-    },
-  };
-}
+const toProcurement = <T>(purchaseOrderId: string, signal: SignalDefinition<[T]>, payload: T): RoutePlan =>
+  signalRunning(procurementWorkflowId(purchaseOrderId), signal, payload);
 
 export const inventoryPlanners: Partial<Record<EventType, RoutePlanner>> = {
   'inventory.stock_adjusted': (event) => {
@@ -122,17 +107,14 @@ export async function signalSkuWorkflow<T>(
   signal: SignalDefinition<[T]>,
   payload: T,
 ): Promise<string> {
-  const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.inventoryItem, {
+  return signalWithStartKeyed(client, {
+    type: WORKFLOW_TYPES.inventoryItem,
     workflowId: inventoryWorkflowId(input.sku),
-    // a running execution for the SKU takes the signal; a closed one is followed by a new run
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     taskQueue,
     args: [input],
     signal,
     signalArgs: [payload],
   });
-  return handle.signaledRunId;
 }
 
 /** Signal-with-start of the SKU's workflow with one stock change. */

@@ -11,7 +11,6 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { orderWorkflowId, WORKFLOW_TYPES, workflowTaskQueue } from '../../domain/names';
-import type { EventRef } from '../../domain/inventory';
 import {
   approveUpdate,
   cancelUpdate,
@@ -25,13 +24,8 @@ import type {
   ShipmentConfirmedV1,
 } from '../../domain/events/sales';
 import type { EventType } from '../../domain/events/catalogue';
-import type { RoutePlanner, StoredEvent } from '../routing';
-
-const causeOf = (event: StoredEvent): EventRef => ({
-  source: event.source,
-  id: event.id,
-  correlationId: event.correlationId,
-});
+import type { RoutePlan, RoutePlanner, StoredEvent } from '../routing';
+import { causeOf } from './plans';
 
 /**
  * Starts the order's workflow unless one was ever started for it (reuse policy REJECT_DUPLICATE,
@@ -88,6 +82,22 @@ async function deliverUpdate<Arg>(
   }
 }
 
+/** A route that delivers the event as `update` of the order's workflow. */
+function updateOrder<Arg>(
+  event: StoredEvent,
+  orderId: string,
+  update: UpdateDefinition<unknown, [Arg]>,
+  arg: Arg,
+): RoutePlan {
+  const workflowId = orderWorkflowId(orderId);
+  return {
+    workflowId,
+    async deliver(client) {
+      return { runId: await deliverUpdate(client, workflowId, update, arg, event) };
+    },
+  };
+}
+
 export const salesPlanners: Partial<Record<EventType, RoutePlanner>> = {
   'order.placed': (event) => {
     const order = event.data as OrderPlacedV1;
@@ -100,41 +110,22 @@ export const salesPlanners: Partial<Record<EventType, RoutePlanner>> = {
   },
   'order.approved': (event) => {
     const data = event.data as OrderApprovedV1;
-    const workflowId = orderWorkflowId(data.orderId);
-    return {
-      workflowId,
-      async deliver(client) {
-        const arg = { approvedBy: data.approvedBy, note: data.note, cause: causeOf(event) };
-        return { runId: await deliverUpdate(client, workflowId, approveUpdate, arg, event) };
-      },
-    };
+    const arg = { approvedBy: data.approvedBy, note: data.note, cause: causeOf(event) };
+    return updateOrder(event, data.orderId, approveUpdate, arg);
   },
   'order.cancel_requested': (event) => {
     const data = event.data as OrderCancelRequestedV1;
-    const workflowId = orderWorkflowId(data.orderId);
-    return {
-      workflowId,
-      async deliver(client) {
-        const arg = { reason: data.reason, requestedBy: data.requestedBy, cause: causeOf(event) };
-        return { runId: await deliverUpdate(client, workflowId, cancelUpdate, arg, event) };
-      },
-    };
+    const arg = { reason: data.reason, requestedBy: data.requestedBy, cause: causeOf(event) };
+    return updateOrder(event, data.orderId, cancelUpdate, arg);
   },
   'shipment.confirmed': (event) => {
     const data = event.data as ShipmentConfirmedV1;
-    const workflowId = orderWorkflowId(data.orderId);
-    return {
-      workflowId,
-      async deliver(client) {
-        const arg = {
-          shipmentId: data.shipmentId,
-          carrier: data.carrier,
-          trackingNumber: data.trackingNumber,
-          shippedAt: data.shippedAt,
-          cause: causeOf(event),
-        };
-        return { runId: await deliverUpdate(client, workflowId, confirmShipmentUpdate, arg, event) };
-      },
-    };
+    return updateOrder(event, data.orderId, confirmShipmentUpdate, {
+      shipmentId: data.shipmentId,
+      carrier: data.carrier,
+      trackingNumber: data.trackingNumber,
+      shippedAt: data.shippedAt,
+      cause: causeOf(event),
+    });
   },
 };

@@ -4,6 +4,7 @@
  * of contact per period. The decision and the contact row are made in the caller's transaction,
  * serialised per customer by an advisory lock, and idempotent by contact key.
  */
+import { causeColumns } from '../schema/columns';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { customerContacts, customers } from '../schema';
@@ -125,9 +126,7 @@ export async function decideContact(tx: Tx, req: ContactRequest): Promise<Contac
       contactKey: req.contactKey,
       kind: req.kind,
       contactedAt: req.now,
-      causationSource: req.cause.source ?? null,
-      causationId: req.cause.id ?? null,
-      correlationId: req.cause.correlationId,
+      ...causeColumns(req.cause),
     })
     .returning({ id: customerContacts.id });
   return { outcome: 'allowed', contactId: (row as { id: number }).id, created: true };

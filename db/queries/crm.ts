@@ -1,4 +1,5 @@
 /** CRM tasks opened by any workflow (dunning calls, purchasing chases, follow-ups), once per key. */
+import { causeColumns } from '../schema/columns';
 import { eq } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { crmTasks, type CrmTaskRow } from '../schema';
@@ -30,9 +31,7 @@ export async function openTask(tx: Tx, task: TaskToOpen): Promise<{ task: CrmTas
       purchaseOrderId: task.purchaseOrderId ?? null,
       assignee: task.assignee ?? null,
       dueAt: task.dueAt ?? null,
-      causationSource: task.cause.source ?? null,
-      causationId: task.cause.id ?? null,
-      correlationId: task.cause.correlationId,
+      ...causeColumns(task.cause),
     })
     .onConflictDoNothing({ target: crmTasks.taskKey })
     .returning();

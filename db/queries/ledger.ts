@@ -1,4 +1,5 @@
 /** Posting journal entries: balanced (checked here and by the database at commit), once per key. */
+import { causeColumns } from '../schema/columns';
 import { eq } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { journalEntries, journalLines, type AccountCode } from '../schema';
@@ -54,9 +55,7 @@ export async function postJournalEntry(
       description: posting.description,
       currency: posting.currency,
       reversesEntryId: posting.reversesEntryId ?? null,
-      causationSource: posting.cause.source ?? null,
-      causationId: posting.cause.id ?? null,
-      correlationId: posting.cause.correlationId,
+      ...causeColumns(posting.cause),
     })
     .returning({ id: journalEntries.id });
   if (!entry) throw new Error(`journal entry ${posting.idempotencyKey} not inserted`);

@@ -3,6 +3,7 @@
  * rolled-back change leaves no event. Written once per idempotency key, so an activity's retry
  * does not announce twice.
  */
+import { causeColumns } from '../schema/columns';
 import { eq } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { outbox } from '../schema';
@@ -30,9 +31,7 @@ export async function appendOutbox(tx: Tx, event: OutboundEvent): Promise<{ id: 
       type: event.type,
       payload: event.payload,
       idempotencyKey: event.idempotencyKey,
-      causationSource: event.cause.source ?? null,
-      causationId: event.cause.id ?? null,
-      correlationId: event.cause.correlationId,
+      ...causeColumns(event.cause),
     })
     .onConflictDoNothing({ target: outbox.idempotencyKey })
     .returning({ id: outbox.id });

@@ -2,6 +2,7 @@
  * Receivables: recording a received payment and allocating it to an invoice, with its journal entry
  * and outbox events. Reusable by any allocator (the order workflow now, reconciliation later).
  */
+import { causeColumns } from '../schema/columns';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { ACCOUNT_CODES, invoices, paymentAllocations, payments, type PaymentRow } from '../schema';
@@ -35,9 +36,7 @@ export async function recordPayment(tx: Tx, p: PaymentToRecord): Promise<Payment
       reference: p.reference ?? null,
       receivedAt: new Date(p.receivedAt),
       method: p.method,
-      causationSource: p.cause.source ?? null,
-      causationId: p.cause.id ?? null,
-      correlationId: p.cause.correlationId,
+      ...causeColumns(p.cause),
     })
     .onConflictDoNothing({ target: payments.paymentId });
   const [row] = await tx.select().from(payments).where(eq(payments.paymentId, p.paymentId)).for('update');
@@ -130,9 +129,7 @@ export async function allocatePayment(
       amount: allocated,
       currency: invoice.currency,
       matchRule: a.matchRule,
-      causationSource: a.cause.source ?? null,
-      causationId: a.cause.id ?? null,
-      correlationId: a.cause.correlationId,
+      ...causeColumns(a.cause),
     });
   }
   const paid = invoice.amountPaid + allocated;

@@ -25,6 +25,16 @@ export const optionalCausationColumns = () => ({
   correlationId: text('correlation_id').notNull(),
 });
 
+/**
+ * The values of {@link optionalCausationColumns} for a row written because of `cause`: the causing
+ * event (absent for a schedule or an operator) and the flow's correlation id.
+ */
+export const causeColumns = (cause: { source?: string; id?: string; correlationId: string }) => ({
+  causationSource: cause.source ?? null,
+  causationId: cause.id ?? null,
+  correlationId: cause.correlationId,
+});
+
 /** A nullable causation names both its source and its id, or neither. */
 export const causationPairCheck = (table: string, source: AnyPgColumn, id: AnyPgColumn) =>
   check(`${table}_causation_pair`, sql`(${source} is null) = (${id} is null)`);

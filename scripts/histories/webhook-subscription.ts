@@ -85,7 +85,8 @@ export const webhookSubscriptionScenario: HistoryScenario = {
     const down = await receiver(Infinity);
     const disabled = await subscription(db, down.url);
     await emit(db, `O-HISTORY-${disabled.slice(0, 8)}`, 1);
-    const failing = await wakeSubscription(client, taskQueuePrefix, disabled);
+    await wakeSubscription(client, taskQueuePrefix, disabled);
+    const failing = client.workflow.getHandle(webhookSubscriptionWorkflowId(disabled));
     await failing.result();
     await down.close();
     files.push(...(await save(failing.workflowId, 'webhook-subscription-disabled')));

@@ -4,13 +4,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import type { InventoryItemInput, StockChange, StockChangeOutcome } from '../../domain/inventory';
 import { inventoryWorkflowId } from '../../domain/names';
 import { sendStockChange } from '../../api/routing';
 import { readContext } from '../support/infrastructure';
+import { workflowTestbed } from '../support/workflow-testbed';
 import { HISTORIES_DIR, loadSavedHistories } from '../support/histories';
 import { uniqueKey, waitForApplied } from '../support/harness';
 import { noReorderRule } from '../support/inventory-mocks';
@@ -108,18 +107,7 @@ describe('npm run replay', () => {
   }, 120_000);
 
   describe('--workflow-id', () => {
-    let nativeConnection: NativeConnection;
-    let connection: Connection;
-    let client: Client;
-    beforeAll(async () => {
-      nativeConnection = await NativeConnection.connect({ address: context.temporalAddress });
-      connection = await Connection.connect({ address: context.temporalAddress });
-      client = new Client({ connection, namespace: context.namespace });
-    });
-    afterAll(async () => {
-      await connection?.close();
-      await nativeConnection?.close();
-    });
+    const testbed = workflowTestbed();
 
     it('fetches the latest run, one run, or every run of the chain from Temporal and replays it', async () => {
       const sku = uniqueKey('REPLAY');
@@ -134,23 +122,20 @@ describe('npm run replay', () => {
       // this tests the replay tool, not the activity
       const applyStockChange = async (): Promise<StockChangeOutcome> => ({ status: 'applied', onHand: 0 });
       const taskQueue = `replay-${randomUUID()}`;
-      const worker = await Worker.create({
-        connection: nativeConnection,
-        namespace: context.namespace,
+      const firstRunId = await testbed.runWorker(
         taskQueue,
-        workflowBundle: { codePath: context.workflowBundlePath },
-        activities: { ...noReorderRule, applyStockChange },
-      });
-      const firstRunId = await worker.runUntil(async () => {
-        const runId = await sendStockChange(client, taskQueue, input, change(1));
-        await sendStockChange(client, taskQueue, input, change(2));
-        await waitForApplied(client, workflowId, 2);
-        // the first run continued as new after two changes; the third lands in the second run
-        await sendStockChange(client, taskQueue, input, change(3));
-        await waitForApplied(client, workflowId, 3);
-        return runId;
-      });
-      const first = await client.workflow.getHandle(workflowId, firstRunId).describe();
+        { ...noReorderRule, applyStockChange },
+        async () => {
+          const runId = await sendStockChange(testbed.client, taskQueue, input, change(1));
+          await sendStockChange(testbed.client, taskQueue, input, change(2));
+          await waitForApplied(testbed.client, workflowId, 2);
+          // the first run continued as new after two changes; the third lands in the second run
+          await sendStockChange(testbed.client, taskQueue, input, change(3));
+          await waitForApplied(testbed.client, workflowId, 3);
+          return runId;
+        },
+      );
+      const first = await testbed.client.workflow.getHandle(workflowId, firstRunId).describe();
       expect(first.status.name).toBe('CONTINUED_AS_NEW');
 
       const env = { TEMPORAL_ADDRESS: context.temporalAddress, TEMPORAL_NAMESPACE: context.namespace };
@@ -170,7 +155,7 @@ describe('npm run replay', () => {
         expect(all.stdout).toContain('2 replayed, 0 failed');
         expect(all.code).toBe(0);
       } finally {
-        await client.workflow.getHandle(workflowId).terminate('test done');
+        await testbed.client.workflow.getHandle(workflowId).terminate('test done');
       }
     }, 180_000);
   });

@@ -3,8 +3,6 @@
  * retries, and nothing lost across continue-as-new.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { WORKFLOW_TYPES } from '../../domain/names';
 import {
   inventoryStateQuery,
@@ -17,25 +15,12 @@ import type { ProcurementInput, PurchaseOrderCreated } from '../../domain/procur
 import { DEFAULT_SETTINGS } from '../../domain/settings';
 import type { Activities } from '../../activities';
 import { noReorderRule } from '../support/inventory-mocks';
-import { readContext } from '../support/infrastructure';
+import { workflowTestbed } from '../support/workflow-testbed';
 import { eventually, uniqueKey, waitForApplied } from '../support/harness';
 import { sendStockChange } from '../../api/routing';
 import { fetchRunChain } from '../../lib/temporal';
 
-const context = readContext();
-let nativeConnection: NativeConnection;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  nativeConnection = await NativeConnection.connect({ address: context.temporalAddress });
-  connection = await Connection.connect({ address: context.temporalAddress });
-  client = new Client({ connection, namespace: context.namespace });
-});
-afterAll(async () => {
-  await connection?.close();
-  await nativeConnection?.close();
-});
+const testbed = workflowTestbed();
 
 function change(sku: string, i: number, delta: number): StockChange {
   return { sku, delta, reason: 'unit', cause: { source: 'unit', id: `e${i}`, correlationId: 'c' } };
@@ -46,18 +31,11 @@ async function withWorker(
   fn: (taskQueue: string) => Promise<void>,
 ) {
   const taskQueue = `unit-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: context.namespace,
-    taskQueue,
-    workflowBundle: { codePath: context.workflowBundlePath },
-    activities: { ...noReorderRule, ...activities },
-  });
-  await worker.runUntil(fn(taskQueue));
+  await testbed.runWorker(taskQueue, { ...noReorderRule, ...activities }, () => fn(taskQueue));
 }
 
 async function signalAll(taskQueue: string, input: InventoryItemInput, changes: StockChange[]) {
-  for (const c of changes) await sendStockChange(client, taskQueue, input, c);
+  for (const c of changes) await sendStockChange(testbed.client, taskQueue, input, c);
 }
 
 describe('inventoryItemWorkflow', () => {
@@ -73,20 +51,20 @@ describe('inventoryItemWorkflow', () => {
     });
     const changes = Array.from({ length: 11 }, (_, i) => change(sku, i, i + 1));
     await withWorker({ applyStockChange }, async (taskQueue) => {
-      const handle = await client.workflow.start(WORKFLOW_TYPES.inventoryItem, {
+      const handle = await testbed.client.workflow.start(WORKFLOW_TYPES.inventoryItem, {
         workflowId,
         taskQueue,
         args: [{ sku, maxChangesPerRun: 3 } satisfies InventoryItemInput],
       });
       const firstRunId = handle.firstExecutionRunId;
       await signalAll(taskQueue, { sku, maxChangesPerRun: 3 }, changes);
-      const state = await waitForApplied(client, workflowId, 11);
+      const state = await waitForApplied(testbed.client, workflowId, 11);
       expect(state).toMatchObject({ sku, applied: 11, pending: 0, duplicatesIgnored: 0 });
-      const first = await client.workflow.getHandle(workflowId, firstRunId).describe();
+      const first = await testbed.client.workflow.getHandle(workflowId, firstRunId).describe();
       expect(first.status.name).toBe('CONTINUED_AS_NEW');
-      const latest = await client.workflow.getHandle(workflowId).describe();
+      const latest = await testbed.client.workflow.getHandle(workflowId).describe();
       expect(latest.runId).not.toBe(firstRunId);
-      await client.workflow.getHandle(workflowId).terminate('test done');
+      await testbed.client.workflow.getHandle(workflowId).terminate('test done');
     });
     expect(seen).toEqual(changes.map((c) => c.cause.id));
     expect(applyStockChange).toHaveBeenCalledTimes(11);
@@ -104,8 +82,8 @@ describe('inventoryItemWorkflow', () => {
     });
     await withWorker({ applyStockChange }, async (taskQueue) => {
       await signalAll(taskQueue, { sku }, [change(sku, 0, 1), change(sku, 1, 1)]);
-      await waitForApplied(client, workflowId, 2);
-      await client.workflow.getHandle(workflowId).terminate('test done');
+      await waitForApplied(testbed.client, workflowId, 2);
+      await testbed.client.workflow.getHandle(workflowId).terminate('test done');
     });
     expect(seen).toEqual(['e0', 'e1']);
     expect(applyStockChange).toHaveBeenCalledTimes(4);
@@ -124,15 +102,15 @@ describe('inventoryItemWorkflow', () => {
     await withWorker({ applyStockChange }, async (taskQueue) => {
       await signalAll(taskQueue, input, [a, a, b]);
       // a and b fill the first run, which continues as new; c and the repeats land in the second
-      await waitForApplied(client, workflowId, 2);
+      await waitForApplied(testbed.client, workflowId, 2);
       await eventually(async () =>
-        (await fetchRunChain(client, workflowId, { allRuns: true })).length === 2 ? true : undefined,
+        (await fetchRunChain(testbed.client, workflowId, { allRuns: true })).length === 2 ? true : undefined,
       );
       await signalAll(taskQueue, input, [b, c, a]);
-      const state = await waitForApplied(client, workflowId, 3);
+      const state = await waitForApplied(testbed.client, workflowId, 3);
       // the counter is per run: one repeat in the first, two in the second
       expect(state).toMatchObject({ applied: 3, pending: 0, duplicatesIgnored: 2 });
-      await client.workflow.getHandle(workflowId).terminate('test done');
+      await testbed.client.workflow.getHandle(workflowId).terminate('test done');
     });
     expect(seen).toEqual(['e0', 'e1', 'e2']);
   });
@@ -184,9 +162,9 @@ describe('inventoryItemWorkflow reorder', () => {
     const input: InventoryItemInput = { sku, maxChangesPerRun: 10 };
     await withWorker(activities, async (taskQueue) => {
       const changes = Array.from({ length: 100 }, (_, i) => change(sku, i, -1));
-      await Promise.all(changes.map((c) => sendStockChange(client, taskQueue, input, c)));
+      await Promise.all(changes.map((c) => sendStockChange(testbed.client, taskQueue, input, c)));
       const state = await eventually(async () => {
-        const s = await client.workflow.getHandle(workflowId).query(inventoryStateQuery);
+        const s = await testbed.client.workflow.getHandle(workflowId).query(inventoryStateQuery);
         return s.applied === 100 && s.pending === 0 && s.onHand === 10 ? s : undefined;
       }, 60_000);
       expect(state.procurementsStarted).toBe(1);
@@ -203,9 +181,11 @@ describe('inventoryItemWorkflow reorder', () => {
         parentWorkflowId: workflowId,
       });
       // 100 changes at 10 per run: at least ten runs, the procurement carried through them
-      expect((await fetchRunChain(client, workflowId, { allRuns: true })).length).toBeGreaterThanOrEqual(10);
-      await client.workflow.getHandle(workflowId).terminate('test done');
-      await client.workflow.getHandle(`procurement-PO-${sku}-1`).terminate('test done');
+      expect(
+        (await fetchRunChain(testbed.client, workflowId, { allRuns: true })).length,
+      ).toBeGreaterThanOrEqual(10);
+      await testbed.client.workflow.getHandle(workflowId).terminate('test done');
+      await testbed.client.workflow.getHandle(`procurement-PO-${sku}-1`).terminate('test done');
     });
   });
 });

@@ -4,8 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { orderWorkflowId, WORKFLOW_TYPES } from '../../domain/names';
 import { businessSettingsSchema } from '../../domain/settings';
 import {
@@ -16,23 +14,10 @@ import {
   type PaymentReceived,
 } from '../../domain/sales';
 import type { Activities } from '../../activities';
-import { readContext } from '../support/infrastructure';
+import { workflowTestbed } from '../support/workflow-testbed';
 import { eventually, uniqueKey } from '../support/harness';
 
-const context = readContext();
-let nativeConnection: NativeConnection;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  nativeConnection = await NativeConnection.connect({ address: context.temporalAddress });
-  connection = await Connection.connect({ address: context.temporalAddress });
-  client = new Client({ connection, namespace: context.namespace });
-});
-afterAll(async () => {
-  await connection?.close();
-  await nativeConnection?.close();
-});
+const testbed = workflowTestbed();
 
 const settings = businessSettingsSchema.parse({ sales: { taxRateBps: 0, approvalTimeout: '1 hour' } });
 
@@ -93,14 +78,7 @@ function mockActivities(calls: string[], overrides: Partial<Activities> = {}): P
 
 async function withWorker(activities: Partial<Activities>, fn: (taskQueue: string) => Promise<void>) {
   const taskQueue = `unit-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: context.namespace,
-    taskQueue,
-    workflowBundle: { codePath: context.workflowBundlePath },
-    activities,
-  });
-  await worker.runUntil(fn(taskQueue));
+  await testbed.runWorker(taskQueue, activities, () => fn(taskQueue));
 }
 
 const input = (orderId: string): OrderWorkflowInput => ({
@@ -134,7 +112,7 @@ describe('orderWorkflow', () => {
       }),
     });
     await withWorker(activities, async (taskQueue) => {
-      const handle = await client.workflow.start(WORKFLOW_TYPES.order, {
+      const handle = await testbed.client.workflow.start(WORKFLOW_TYPES.order, {
         workflowId: orderWorkflowId(orderId),
         taskQueue,
         args: [input(orderId)],
@@ -180,7 +158,7 @@ describe('orderWorkflow', () => {
       }),
     });
     await withWorker(activities, async (taskQueue) => {
-      const result = await client.workflow.execute(WORKFLOW_TYPES.order, {
+      const result = await testbed.client.workflow.execute(WORKFLOW_TYPES.order, {
         workflowId: orderWorkflowId(orderId),
         taskQueue,
         args: [input(orderId)],

@@ -4,30 +4,15 @@
  * workflow as orphaned.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { ticketStateQuery, type ContactDecision, type TicketEvent } from '../../domain/crm';
 import { businessSettingsSchema } from '../../domain/settings';
 import type { Activities } from '../../activities';
 import type { TicketSnapshot } from '../../activities/crm';
-import { readContext } from '../support/infrastructure';
+import { workflowTestbed } from '../support/workflow-testbed';
 import { eventually, uniqueKey } from '../support/harness';
 import { sendTicketEvent } from '../../api/planners/crm';
 
-const context = readContext();
-let nativeConnection: NativeConnection;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  nativeConnection = await NativeConnection.connect({ address: context.temporalAddress });
-  connection = await Connection.connect({ address: context.temporalAddress });
-  client = new Client({ connection, namespace: context.namespace });
-});
-afterAll(async () => {
-  await connection?.close();
-  await nativeConnection?.close();
-});
+const testbed = workflowTestbed();
 
 const settings = businessSettingsSchema.parse({
   crm: { surveyDelay: '100 milliseconds', unknownTicketWait: '1 second' },
@@ -71,14 +56,7 @@ function mocks(sendSurvey: () => Promise<ContactDecision>) {
 
 async function withWorker(activities: TicketActivities, fn: (prefix: string) => Promise<void>) {
   const prefix = `unit-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: context.namespace,
-    taskQueue: `${prefix}-crm`,
-    workflowBundle: { codePath: context.workflowBundlePath },
-    activities,
-  });
-  await worker.runUntil(fn(prefix));
+  await testbed.runWorker(`${prefix}-crm`, activities, () => fn(prefix));
 }
 
 const cause = () => ({ source: 'unit', id: uniqueKey('e'), correlationId: 'c' });
@@ -109,9 +87,9 @@ describe('ticketWorkflow', () => {
       return { outcome: 'allowed', contactId: 1, created: true };
     });
     await withWorker(activities, async (prefix) => {
-      await sendTicketEvent(client, prefix, ticketId, requested(ticketId));
-      await sendTicketEvent(client, prefix, ticketId, resolved(ticketId));
-      const handle = client.workflow.getHandle(`ticket-${ticketId}`);
+      await sendTicketEvent(testbed.client, prefix, ticketId, requested(ticketId));
+      await sendTicketEvent(testbed.client, prefix, ticketId, resolved(ticketId));
+      const handle = testbed.client.workflow.getHandle(`ticket-${ticketId}`);
       await eventually(async () =>
         (await handle.query(ticketStateQuery)).phase === 'survey_sent' ? true : undefined,
       );
@@ -126,9 +104,9 @@ describe('ticketWorkflow', () => {
     const ticketId = uniqueKey('T');
     const activities = mocks(async () => ({ outcome: 'blocked', reason: 'no_consent' }));
     await withWorker(activities, async (prefix) => {
-      await sendTicketEvent(client, prefix, ticketId, requested(ticketId));
-      await sendTicketEvent(client, prefix, ticketId, resolved(ticketId));
-      expect(await client.workflow.getHandle(`ticket-${ticketId}`).result()).toBe('closed');
+      await sendTicketEvent(testbed.client, prefix, ticketId, requested(ticketId));
+      await sendTicketEvent(testbed.client, prefix, ticketId, resolved(ticketId));
+      expect(await testbed.client.workflow.getHandle(`ticket-${ticketId}`).result()).toBe('closed');
     });
     expect(activities.closeTicket).toHaveBeenCalledWith({ ticketId });
     expect(activities.escalateTicket).not.toHaveBeenCalled();
@@ -138,8 +116,8 @@ describe('ticketWorkflow', () => {
     const ticketId = uniqueKey('T');
     const activities = mocks(async () => ({ outcome: 'blocked', reason: 'no_consent' }));
     await withWorker(activities, async (prefix) => {
-      await sendTicketEvent(client, prefix, ticketId, resolved(ticketId));
-      expect(await client.workflow.getHandle(`ticket-${ticketId}`).result()).toBe('orphaned');
+      await sendTicketEvent(testbed.client, prefix, ticketId, resolved(ticketId));
+      expect(await testbed.client.workflow.getHandle(`ticket-${ticketId}`).result()).toBe('orphaned');
     });
     expect(activities.openTicket).not.toHaveBeenCalled();
     expect(activities.resolveTicket).not.toHaveBeenCalled();

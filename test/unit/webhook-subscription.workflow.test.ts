@@ -3,28 +3,13 @@
  * a growing backoff until it succeeds; past the retry period the subscription is disabled.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { WORKFLOW_TYPES } from '../../domain/names';
 import { businessSettingsSchema } from '../../domain/settings';
 import type { WebhookAttempt, WebhookAttemptOutcome, WebhookBatch } from '../../domain/webhooks';
 import type { Activities } from '../../activities';
-import { readContext } from '../support/infrastructure';
+import { workflowTestbed } from '../support/workflow-testbed';
 
-const context = readContext();
-let nativeConnection: NativeConnection;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  nativeConnection = await NativeConnection.connect({ address: context.temporalAddress });
-  connection = await Connection.connect({ address: context.temporalAddress });
-  client = new Client({ connection, namespace: context.namespace });
-});
-afterAll(async () => {
-  await connection?.close();
-  await nativeConnection?.close();
-});
+const testbed = workflowTestbed();
 
 const settingsWith = (webhookRetryPeriod: string) =>
   businessSettingsSchema.parse({
@@ -47,19 +32,15 @@ async function run(
 ): Promise<string> {
   const settings = settingsWith(retryPeriod);
   const taskQueue = `unit-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: context.namespace,
+  return testbed.runWorker(
     taskQueue,
-    workflowBundle: { codePath: context.workflowBundlePath },
-    activities: { businessSettings: async () => settings, ...activities },
-  });
-  return worker.runUntil(
-    client.workflow.execute(WORKFLOW_TYPES.webhookSubscription, {
-      taskQueue,
-      workflowId: `webhook-unit-${randomUUID()}`,
-      args: [{ subscriptionId: 'S-1' }],
-    }) as Promise<string>,
+    { businessSettings: async () => settings, ...activities },
+    () =>
+      testbed.client.workflow.execute(WORKFLOW_TYPES.webhookSubscription, {
+        taskQueue,
+        workflowId: `webhook-unit-${randomUUID()}`,
+        args: [{ subscriptionId: 'S-1' }],
+      }) as Promise<string>,
   );
 }
 
