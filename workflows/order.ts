@@ -122,7 +122,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
       validator: (_req) => {
         if (SHIPPED.includes(status)) {
           throw new Error(
-            `order ${orderId} is ${status}: it can no longer be cancelled (a return is a different process)`,
+            // 'shipping' is reported as shipped: the shipment may already be committed in Postgres
+            `order ${orderId} is ${status === 'shipping' ? 'being shipped' : status}: it can no longer be ` +
+              'cancelled (a return is a different process)',
           );
         }
       },
