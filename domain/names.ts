@@ -23,6 +23,17 @@ export const customerFollowUpWorkflowId = (customerId: string): string => `custo
 /** A webhook subscription's long-lived delivery workflow. */
 export const webhookSubscriptionWorkflowId = (subscriptionId: string): string => `webhook-${subscriptionId}`;
 
+/** A received payment's reconciliation (match, or an exception waiting for an operator). */
+export const paymentReconciliationWorkflowId = (paymentId: string): string => `payment-${paymentId}`;
+
+/** The Temporal Schedules that run batch work, registered at worker start. */
+export const SCHEDULE_IDS = {
+  reconciliationNightly: 'reconciliation-nightly',
+  inventorySweep: 'inventory-sweep',
+  receivablesAgeingReport: 'receivables-ageing-report',
+} as const;
+export type ScheduleId = (typeof SCHEDULE_IDS)[keyof typeof SCHEDULE_IDS];
+
 export const WORKFLOW_TYPES = {
   inventoryItem: 'inventoryItemWorkflow',
   order: 'orderWorkflow',
@@ -30,6 +41,10 @@ export const WORKFLOW_TYPES = {
   ticket: 'ticketWorkflow',
   customerFollowUp: 'customerFollowUpWorkflow',
   webhookSubscription: 'webhookSubscriptionWorkflow',
+  paymentReconciliation: 'paymentReconciliationWorkflow',
+  reconciliationBatch: 'reconciliationBatchWorkflow',
+  inventorySweep: 'inventorySweepWorkflow',
+  receivablesAgeingReport: 'receivablesAgeingReportWorkflow',
 } as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES];
 
@@ -42,6 +57,10 @@ export const WORKFLOW_DOMAINS: Record<WorkflowType, Domain> = {
   customerFollowUpWorkflow: 'crm',
   // outbound notifications sit with CRM's other outgoing communication; no fifth queue to deploy
   webhookSubscriptionWorkflow: 'crm',
+  paymentReconciliationWorkflow: 'finance',
+  reconciliationBatchWorkflow: 'finance',
+  inventorySweepWorkflow: 'inventory',
+  receivablesAgeingReportWorkflow: 'finance',
 };
 
 /** The task queue a workflow type runs on, given the configured prefix. */

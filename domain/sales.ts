@@ -139,6 +139,21 @@ export const confirmShipmentUpdate = defineUpdate<ShipmentOutcome, [ShipmentConf
 /** One allocated payment for the order's invoice; the same payment id twice counts once. */
 export const paymentReceivedSignal = defineSignal<[PaymentReceived]>('paymentReceived');
 
+/**
+ * Reconciliation changed what is allocated to the order's invoice (an allocation made by the
+ * real-time matcher, the nightly batch or an operator, or an allocation reversed): the order re-reads
+ * its invoice's paid amount.
+ */
+export interface InvoiceSettlementChanged {
+  invoiceNumber: string;
+  paymentId: string;
+  /** What happened: allocated, or reversed (unmatched). */
+  change: 'allocated' | 'reversed';
+  cause?: EventRef;
+}
+export const invoiceSettlementChangedSignal =
+  defineSignal<[InvoiceSettlementChanged]>('invoiceSettlementChanged');
+
 export const orderStatusQuery = defineQuery<OrderStatus>('status');
 export const orderAmountsQuery = defineQuery<OrderAmounts>('amounts');
 export const orderTimelineQuery = defineQuery<TimelineEntry[]>('timeline');

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { crmSettingsSchema } from './crm';
+import { financeSettingsSchema } from './finance';
 import { integrationSettingsSchema } from './integration';
 import { inventorySettingsSchema } from './inventory';
 import { salesSettingsSchema } from './sales';
@@ -15,6 +16,7 @@ export const businessSettingsSchema = z
     inventory: inventorySettingsSchema.default(() => inventorySettingsSchema.parse({})),
     crm: crmSettingsSchema.default(() => crmSettingsSchema.parse({})),
     integration: integrationSettingsSchema.default(() => integrationSettingsSchema.parse({})),
+    finance: financeSettingsSchema.default(() => financeSettingsSchema.parse({})),
   })
   .strict();
 
@@ -28,3 +30,4 @@ export type { SalesSettings } from './sales';
 export type { InventorySettings } from './inventory';
 export type { CrmSettings } from './crm';
 export type { IntegrationSettings } from './integration';
+export type { FinanceSettings, ReconciliationSettings } from './finance';
