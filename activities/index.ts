@@ -2,6 +2,7 @@
 import type { Db } from '../db/client';
 import type { BusinessSettings } from '../domain/settings';
 import { createCrmActivities } from './crm';
+import { createFinanceActivities } from './finance';
 import { createInventoryActivities } from './inventory';
 import { createSalesActivities } from './sales';
 import { createProcurementActivities } from './procurement';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProcurementActivities(deps),
     ...createCrmActivities(deps),
     ...createWebhookActivities(deps),
+    ...createFinanceActivities(deps),
   };
 }
 

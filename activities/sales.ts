@@ -32,6 +32,7 @@ import { openTask } from '../db/queries/crm';
 import { contactLimit, decideContact } from '../db/queries/contacts';
 import { postJournalEntry, reverseJournalEntry } from '../db/queries/ledger';
 import { allocatePayment, recordPayment } from '../db/queries/receivables';
+import { syncOrderPaid } from '../db/queries/reconciliation';
 import { inventoryWorkflowId, WORKFLOW_TYPES, workflowTaskQueue } from '../domain/names';
 import { stockLevelChangedSignal, type EventRef, type StockLevelChanged } from '../domain/inventory';
 import type { OutboundEventType } from '../domain/events/outbound';
@@ -493,6 +494,33 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
     },
 
     /**
+     * The order's invoice as reconciliation left it: paid, written off, and the customer credit its
+     * payments created (net of reversals); the order row follows (see syncOrderPaid).
+     */
+    async readSettlement(a: {
+      orderId: string;
+    }): Promise<{ paid: number; writtenOff: number; credit: number }> {
+      return db.transaction(async (tx) => {
+        const order = await loadOrder(tx, a.orderId);
+        await syncOrderPaid(tx, a.orderId, { correlationId: order.correlationId ?? a.orderId });
+        const [invoice] = await tx
+          .select()
+          .from(invoices)
+          .where(eq(invoices.invoiceNumber, invoiceNumberFor(a.orderId)));
+        const { rows } = await tx.execute<{ credit: string }>(sql`
+          select coalesce(sum(l.credit - l.debit), 0)::text as credit
+            from journal_lines l join journal_entries e on e.id = l.entry_id
+           where l.order_id = ${a.orderId} and l.account_code = ${ACCOUNT_CODES.customerCredit}
+             and e.idempotency_key like 'payment/%'`);
+        return {
+          paid: invoice?.amountPaid ?? 0,
+          writtenOff: invoice?.amountWrittenOff ?? 0,
+          credit: Number(rows[0]?.credit ?? 0),
+        };
+      });
+    },
+
+    /**
      * Records one payment for the order's invoice: the payment row, its allocation (match rule
      * 'reference'), Dr cash / Cr receivables, and any excess as customer credit (Dr cash / Cr
      * customer credit). The order's paid amount follows; paid in full announces order.paid.
@@ -729,11 +757,12 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
             ],
           });
         }
-        // payments whose journal entry names this order: allocated to its invoice, or credited for it
+        // payments whose journal entries name this order: allocated to its invoice, or credited for it,
+        // net of allocations reconciliation reversed (`payment/<id>/<invoice>/reversal/<n>`)
         const entries = await tx.execute<{ payment_id: string; receivable: string; credit: string }>(sql`
           select l.payment_id,
-                 coalesce(sum(l.credit) filter (where l.account_code = ${ACCOUNT_CODES.accountsReceivable}), 0) as receivable,
-                 coalesce(sum(l.credit) filter (where l.account_code = ${ACCOUNT_CODES.customerCredit}), 0) as credit
+                 coalesce(sum(l.credit - l.debit) filter (where l.account_code = ${ACCOUNT_CODES.accountsReceivable}), 0) as receivable,
+                 coalesce(sum(l.credit - l.debit) filter (where l.account_code = ${ACCOUNT_CODES.customerCredit}), 0) as credit
             from journal_lines l join journal_entries e on e.id = l.entry_id
            where l.order_id = ${a.orderId} and l.payment_id is not null
              and e.idempotency_key like 'payment/%'

@@ -38,6 +38,13 @@ export interface Allocation {
   amount: number;
 }
 
+/** An allocation as written: the order it pays, and any credit or write-off it came with. */
+export interface AppliedAllocation extends Allocation {
+  orderId: string;
+  credited: number;
+  writtenOff: number;
+}
+
 /** A match proposed by the rules: what to allocate, what to write off, what becomes customer credit. */
 export interface Proposal {
   rule: Exclude<MatchRule, 'manual'>;
@@ -224,7 +231,8 @@ export interface UnmatchRequest {
   cause?: EventRef;
 }
 
-export type ReconciliationStatus = 'matching' | 'matched' | 'awaiting_review' | 'resolved' | 'unmatched';
+export type ReconciliationStatus =
+  'matching' | 'matched' | 'handed_over' | 'unapplied' | 'settled' | 'awaiting_review' | 'resolved';
 
 export interface ReconciliationState {
   paymentId: string;
@@ -237,3 +245,16 @@ export interface ReconciliationState {
 export const resolveExceptionUpdate = defineUpdate<ReconciliationState, [ResolveRequest]>('resolve');
 export const unmatchAllocationUpdate = defineUpdate<ReconciliationState, [UnmatchRequest]>('unmatch');
 export const reconciliationStateQuery = defineQuery<ReconciliationState>('reconciliationState');
+
+/** What the real-time matcher decided for a received payment. */
+export type MatchDecision =
+  /** A sure match: allocate as proposed. */
+  | { kind: 'matched'; proposal: Proposal }
+  /** The reference names the invoice of an order not invoiced yet: the order applies it when it invoices. */
+  | { kind: 'handover'; orderId: string }
+  /** Flagged or unsure: waits for an operator. */
+  | { kind: 'exception'; review: ExceptionReview }
+  /** A known payer with nothing open to pay: unapplied cash, matched by the nightly batch later. */
+  | { kind: 'unapplied'; reason: string }
+  /** Nothing to do: matched, refunded or reviewed before (a redelivered event). */
+  | { kind: 'settled'; reason: string };

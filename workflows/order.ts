@@ -24,11 +24,13 @@ import {
   orderStatusQuery,
   orderTimelineQuery,
   paymentReceivedSignal,
+  invoiceSettlementChangedSignal,
   type ApproveRequest,
   type CancelOutcome,
   type CancelRequest,
   type OrderStatus,
   type OrderWorkflowInput,
+  type InvoiceSettlementChanged,
   type PaymentReceived,
   type ShipmentConfirmation,
   type TimelineEntry,
@@ -83,6 +85,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
   const timeline: TimelineEntry[] = [];
   let total = order.lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0);
   let paid = 0;
+  let writtenOff = 0;
   let credit = 0;
   let invoiced = false;
   let approval: ApproveRequest | undefined;
@@ -92,6 +95,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
   let replenished = false;
   const pendingPayments: PaymentReceived[] = [];
   const seenPayments = new Set<string>();
+  /** Allocations reconciliation made or reversed on the invoice, not yet read back. */
+  let settlementChanges: InvoiceSettlementChanged[] = [];
+  const due = () => Math.max(0, total - paid - writtenOff);
   const compensations: Compensation[] = [];
 
   const step = (name: string, detail?: string) => {
@@ -153,6 +159,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     seenPayments.add(payment.paymentId);
     pendingPayments.push(payment);
   });
+  setHandler(invoiceSettlementChangedSignal, (change) => {
+    settlementChanges.push(change);
+  });
   setHandler(skuReplenishedSignal, (r) => {
     replenished = true;
     log.info('sku replenished', { orderId, sku: r.sku, available: r.available });
@@ -162,13 +171,28 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     currency: order.currency,
     total,
     paid,
-    due: status === 'cancelled' ? 0 : Math.max(0, total - paid),
+    due: status === 'cancelled' ? 0 : due(),
     credit,
   }));
   setHandler(orderTimelineQuery, () => timeline);
 
-  /** Records the payments received so far, in arrival order. */
+  /** Records the payments received so far, in arrival order, and reads back reconciliation's changes. */
   async function applyPayments(): Promise<void> {
+    if (settlementChanges.length > 0 && invoiced) {
+      const changes = settlementChanges;
+      settlementChanges = [];
+      const state = await steps.readSettlement({ orderId });
+      paid = state.paid;
+      writtenOff = state.writtenOff;
+      credit = state.credit;
+      if ((paid > 0 || credit > 0) && !compensations.includes('refund')) compensations.unshift('refund');
+      for (const c of changes) {
+        step(
+          c.change === 'allocated' ? 'payment_allocated' : 'payment_unallocated',
+          `${c.paymentId} on ${c.invoiceNumber}`,
+        );
+      }
+    }
     while (pendingPayments.length > 0) {
       const payment = pendingPayments[0] as PaymentReceived;
       try {
@@ -343,12 +367,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     const dueAt = Date.parse(invoice.issuedAt) + order.paymentTerms.netDays * DAY_MS;
     const levels = [...settings.dunningLevels].sort((x, y) => x.level - y.level);
     let next = 0;
-    const woken = () => pendingPayments.length > 0 || cancelled();
-    while (paid < total) {
+    const paymentNews = () => pendingPayments.length > 0 || settlementChanges.length > 0;
+    const woken = () => paymentNews() || cancelled();
+    while (due() > 0) {
       if (cancelled()) return await requested();
-      if (pendingPayments.length > 0) {
+      if (paymentNews()) {
         await applyPayments();
-        status = paid >= total ? 'paid' : paid > 0 ? 'partially_paid' : status;
+        status = due() <= 0 ? 'paid' : paid > 0 ? 'partially_paid' : 'invoiced';
         continue;
       }
       const level = levels[next];
@@ -388,8 +413,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
 
   // 6. the carrier's confirmation closes the order; late payments still become customer credit
   while (!shipment) {
-    await condition(() => shipment !== undefined || pendingPayments.length > 0);
-    if (pendingPayments.length > 0) await applyPayments();
+    await condition(
+      () => shipment !== undefined || pendingPayments.length > 0 || settlementChanges.length > 0,
+    );
+    if (pendingPayments.length > 0 || settlementChanges.length > 0) await applyPayments();
   }
   const s = shipment as ShipmentConfirmation;
   await steps.completeOrder({

@@ -70,6 +70,8 @@ export async function allocatePayment(
     paymentId: string;
     invoiceNumber: string;
     matchRule: string;
+    /** At most this much of the payment (default: all that is unallocated). */
+    amount?: number;
     overpaymentToCredit: boolean;
     cause: Cause;
   },
@@ -118,7 +120,7 @@ export async function allocatePayment(
 
   const unallocated = payment.amount - payment.amountAllocated;
   const open = invoice.status === 'void' ? 0 : Math.max(0, outstandingOf(invoice));
-  const allocated = Math.min(unallocated, open);
+  const allocated = Math.min(unallocated, open, a.amount ?? unallocated);
   const credited = a.overpaymentToCredit ? unallocated - allocated : 0;
   const customerId = payment.customerId ?? invoice.customerId;
 

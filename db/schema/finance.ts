@@ -11,6 +11,7 @@ import {
   date,
   foreignKey,
   index,
+  jsonb,
   integer,
   pgTable,
   primaryKey,
@@ -153,6 +154,14 @@ export const payments = pgTable(
     /** Why the payment needs manual review, and the best candidate found, if any. */
     exceptionReason: text('exception_reason'),
     proposedInvoiceNumber: text('proposed_invoice_number'),
+    /** The review an exception waits for: reasons, anomalies, the best proposal and its confidence. */
+    exceptionDetail: jsonb('exception_detail'),
+    exceptionRaisedAt: timestamp('exception_raised_at', { withTimezone: true }),
+    /** When the review SLA passed without a decision (alert raised, finance task opened). */
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    /** An operator's decision closed the exception: the matcher does not run on this payment again. */
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    reviewedBy: text('reviewed_by'),
     ...optionalCausationColumns(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

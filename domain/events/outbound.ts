@@ -31,6 +31,7 @@ export const OUTBOUND_EVENT_TYPES = [
   'order.cancelled',
   'invoice.voided',
   'payment.allocated',
+  'payment.unallocated',
   'payment.refunded',
   'customer.credit_added',
   'dunning.level_reached',

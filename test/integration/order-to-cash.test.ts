@@ -332,7 +332,8 @@ describe('payments', () => {
     expect(await handle(orderId).query(orderAmountsQuery)).toMatchObject({ paid: 9350, due: 0, credit: 650 });
   });
 
-  it('stores a payment without an invoice reference without routing it', async () => {
+  it('routes a payment from an unknown payer to reconciliation, which holds it for review', async () => {
+    const paymentId = uniqueKey('PAY');
     const res = await request(h.app)
       .post('/v1/events')
       .send({
@@ -341,7 +342,7 @@ describe('payments', () => {
         source: 'test/bank',
         type: 'payment.received',
         data: {
-          paymentId: uniqueKey('PAY'),
+          paymentId,
           amount: 100,
           currency: 'EUR',
           reference: 'thanks',
@@ -350,7 +351,13 @@ describe('payments', () => {
         },
       })
       .expect(202);
-    expect(res.body.routing.status).toBe('none');
+    expect(res.body.routing).toMatchObject({ status: 'delivered', workflowId: `payment-${paymentId}` });
+    const payment = await eventually(async () => {
+      const [row] = await h.database.db.select().from(payments).where(eq(payments.paymentId, paymentId));
+      if (row?.status !== 'exception') throw new Error(`payment is ${row?.status}`);
+      return row;
+    });
+    expect(payment).toMatchObject({ amountAllocated: 0, exceptionReason: 'the payer is not named' });
   });
 });
 

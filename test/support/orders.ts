@@ -69,8 +69,13 @@ export async function placeOrder(h: Harness, spec: OrderSpec, orderId = uniqueKe
   return orderId;
 }
 
-/** A payment.received whose reference names the order's invoice. */
+/** A payment.received from the order's customer whose reference names the order's invoice. */
 export async function pay(h: Harness, orderId: string, amount: number, paymentId = uniqueKey('PAY')) {
+  const order = await eventually(async () => {
+    const row = await orderRow(h, orderId);
+    if (!row) throw new Error(`order ${orderId} has no row yet`);
+    return row;
+  });
   const res = await request(h.app)
     .post('/v1/events')
     .send({
@@ -82,6 +87,7 @@ export async function pay(h: Harness, orderId: string, amount: number, paymentId
         paymentId,
         amount,
         currency: 'EUR',
+        customerId: order.customerId,
         reference: `Payment for ${invoiceNumberFor(orderId)}, thanks`,
         receivedAt: new Date().toISOString(),
         method: 'bank_transfer',
