@@ -13,6 +13,7 @@ import { inventoryRouter } from './inventory';
 import { ledgerRouter } from './ledger';
 import { masterDataRouter } from './masterdata';
 import { ordersRouter } from './orders';
+import { reconciliationRouter } from './reconciliation';
 import { purchaseOrdersRouter } from './purchase-orders';
 import { subscriptionsRouter } from './subscriptions';
 import { buildOpenApiDocument } from './openapi';
@@ -109,6 +110,7 @@ export function createApp(options: AppOptions): Express {
   app.use(inventoryRouter(deps));
   app.use(masterDataRouter(deps));
   app.use(ordersRouter(deps));
+  app.use(reconciliationRouter(deps));
   app.use(ledgerRouter(deps));
   app.use(purchaseOrdersRouter(deps));
   app.use(crmRouter(deps));

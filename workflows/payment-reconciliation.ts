@@ -47,8 +47,14 @@ export async function paymentReconciliationWorkflow(
   input: PaymentReconciliationInput,
 ): Promise<ReconciliationState> {
   const { paymentId, cause } = input;
-  const { finance } = await loadSettings();
-  const state: ReconciliationState = { paymentId, status: 'matching', escalated: false, allocations: [] };
+  // a run opened for a command on a closed payment starts settled, so the command's validator admits it
+  const reopened = !input.received && !input.review;
+  const state: ReconciliationState = {
+    paymentId,
+    status: reopened ? 'settled' : 'matching',
+    escalated: false,
+    allocations: [],
+  };
   let handled = 0;
   let busy = false;
 
@@ -132,6 +138,9 @@ export async function paymentReconciliationWorkflow(
     },
   );
 
+  // handlers first: an update sent with the start (update-with-start) finds them in the first task
+  const { finance } = await loadSettings();
+
   if (input.received) {
     const decision = await acts.matchPayment(input);
     switch (decision.kind) {
@@ -166,8 +175,9 @@ export async function paymentReconciliationWorkflow(
   } else if (input.review) {
     await toReview(input.review);
   } else {
-    // opened by update-with-start for a command on a closed payment: the command runs first
-    await condition(() => handled > 0);
+    // opened by update-with-start for a command on a closed payment: the command runs first (a
+    // command its validator refused never runs; the run then closes)
+    await condition(() => handled > 0, '1 minute');
   }
 
   // the review: escalate once when the SLA passes; an unmatch puts the payment back under a new SLA

@@ -12,6 +12,8 @@ import {
   type SalesOrderStatus,
 } from '../../db/schema';
 import { invoiceNumberFor } from '../../domain/sales';
+import { paymentReconciliationWorkflowId } from '../../domain/names';
+import { reconciliationStateQuery, type ReconciliationState } from '../../domain/reconciliation';
 import { eventually, stockAdjusted, uniqueKey, type Harness } from './harness';
 
 export async function createCustomer(
@@ -69,13 +71,16 @@ export async function placeOrder(h: Harness, spec: OrderSpec, orderId = uniqueKe
   return orderId;
 }
 
-/** A payment.received from the order's customer whose reference names the order's invoice. */
-export async function pay(h: Harness, orderId: string, amount: number, paymentId = uniqueKey('PAY')) {
-  const order = await eventually(async () => {
-    const row = await orderRow(h, orderId);
-    if (!row) throw new Error(`order ${orderId} has no row yet`);
-    return row;
-  });
+/** What a bank says about a payment (payment.received data without the id, time and method). */
+export interface ReceivedPayment {
+  amount: number;
+  customerId?: string;
+  payerName?: string;
+  reference?: string;
+}
+
+/** A payment.received event from test/bank; answers once its reconciliation has decided. */
+export async function receivePayment(h: Harness, data: ReceivedPayment, paymentId = uniqueKey('PAY')) {
   const res = await request(h.app)
     .post('/v1/events')
     .send({
@@ -85,16 +90,37 @@ export async function pay(h: Harness, orderId: string, amount: number, paymentId
       type: 'payment.received',
       data: {
         paymentId,
-        amount,
         currency: 'EUR',
-        customerId: order.customerId,
-        reference: `Payment for ${invoiceNumberFor(orderId)}, thanks`,
+        ...data,
         receivedAt: new Date().toISOString(),
         method: 'bank_transfer',
       },
     })
     .expect(202);
-  return { paymentId, answer: res.body };
+  const state = await reconciled(h, paymentId);
+  return { paymentId, answer: res.body, state };
+}
+
+/** A payment.received from the order's customer whose reference names the order's invoice. */
+export async function pay(h: Harness, orderId: string, amount: number, paymentId = uniqueKey('PAY')) {
+  const order = await eventually(async () => {
+    const row = await orderRow(h, orderId);
+    if (!row) throw new Error(`order ${orderId} has no row yet`);
+    return row;
+  });
+  const reference = `Payment for ${invoiceNumberFor(orderId)}, thanks`;
+  return receivePayment(h, { amount, customerId: order.customerId, reference }, paymentId);
+}
+
+/** The payment's reconciliation once it has decided (matched, handed over, in review, ...). */
+export async function reconciled(h: Harness, paymentId: string): Promise<ReconciliationState> {
+  return eventually(async () => {
+    const state = await h.temporal.client.workflow
+      .getHandle(paymentReconciliationWorkflowId(paymentId))
+      .query(reconciliationStateQuery);
+    if (state.status === 'matching') throw new Error(`payment ${paymentId} is still being matched`);
+    return state;
+  });
 }
 
 export async function orderRow(h: Harness, orderId: string) {
