@@ -3,8 +3,10 @@ import type { Db } from '../db/client';
 import type { BusinessSettings } from '../domain/settings';
 import { createCrmActivities } from './crm';
 import { createInventoryActivities } from './inventory';
+import { createInventorySweepActivities } from './inventory-sweep';
 import { createSalesActivities } from './sales';
 import { createProcurementActivities } from './procurement';
+import { createReportActivities } from './reports';
 import { createSettingsActivities } from './settings';
 import { createWebhookActivities } from './webhooks';
 
@@ -26,6 +28,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createProcurementActivities(deps),
     ...createCrmActivities(deps),
     ...createWebhookActivities(deps),
+    ...createInventorySweepActivities(deps),
+    ...createReportActivities(deps),
   };
 }
 

@@ -5,3 +5,5 @@ export { procurementWorkflow } from './procurement';
 export { ticketWorkflow } from './ticket';
 export { customerFollowUpWorkflow } from './customer-follow-up';
 export { webhookSubscriptionWorkflow } from './webhook-subscription';
+export { inventorySweepWorkflow } from './inventory-sweep';
+export { receivablesAgeingReportWorkflow } from './receivables-ageing-report';

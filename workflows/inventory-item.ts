@@ -24,7 +24,9 @@ import {
   procurementProgressSignal,
   projectedStock,
   purchaseOrderIdFor,
+  purchaseOrderSeqOf,
   reorderQuantity,
+  reorderCheckRequestedSignal,
   reorderSettingsChangedSignal,
   stockChangeCauseKey,
   stockChangedSignal,
@@ -72,6 +74,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
   let stockDirty = input.recheck ?? false;
   let ruleDirty = input.recheck ?? false;
   let evaluate = input.recheck ?? false;
+  /** The sweep asked: reload rule, stock and open purchase orders from Postgres, then evaluate. */
+  let reloadRequested = false;
 
   /** False (and logged) when this cause was seen already: a route retried after a lost ack. */
   const firstTime = (key: string, cause: EventRef): boolean => {
@@ -100,6 +104,11 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
     if (!firstTime(`rule/${changed.cause.source}/${changed.cause.id}`, changed.cause)) return;
     changesInRun++;
     ruleDirty = true;
+  });
+  setHandler(reorderCheckRequestedSignal, (requested) => {
+    if (!firstTime(`check/${requested.cause.source}/${requested.cause.id}`, requested.cause)) return;
+    changesInRun++;
+    reloadRequested = true;
   });
   setHandler(procurementProgressSignal, (progress) => {
     changesInRun++;
@@ -205,8 +214,31 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
     }
   }
 
+  /**
+   * Rule, stock and purchase orders as Postgres has them now (the sweep's request). A purchase order
+   * this chain started is kept as on order until Postgres knows it (its sequence is not below the
+   * next one Postgres would give), so an order being created is never ordered twice; one Postgres
+   * knows and no longer lists as open was closed or cancelled without this workflow hearing of it.
+   */
+  async function reloadFromDatabase(): Promise<void> {
+    const loaded = await loadReorderState(sku);
+    const known = new Set(loaded.open.map((p) => p.purchaseOrderId));
+    const notYetStored = state.open.filter((p) => {
+      const seq = purchaseOrderSeqOf(sku, p.purchaseOrderId);
+      return !known.has(p.purchaseOrderId) && seq !== null && seq >= loaded.nextPurchaseOrderSeq;
+    });
+    const before = state.stock;
+    state.rule = loaded.rule;
+    state.stock = loaded.stock;
+    state.open = [...loaded.open, ...notYetStored];
+    state.nextPurchaseOrderSeq = Math.max(state.nextPurchaseOrderSeq, loaded.nextPurchaseOrderSeq);
+    onHand = loaded.stock.onHand;
+    if (before && available(loaded.stock) > available(before)) await notifyBackorderedOrders({ sku });
+    evaluate = true;
+  }
+
   for (;;) {
-    await condition(() => pending.length > 0 || stockDirty || ruleDirty || evaluate);
+    await condition(() => pending.length > 0 || stockDirty || ruleDirty || evaluate || reloadRequested);
     // at most one run's worth: the rest is carried into the next run
     while (pending.length > 0 && changesInRun < maxChanges) {
       const change = pending[0] as StockChange;
@@ -224,6 +256,10 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
           reason: outcome.reason,
         });
       }
+    }
+    if (reloadRequested) {
+      reloadRequested = false;
+      await reloadFromDatabase();
     }
     if (ruleDirty) {
       ruleDirty = false;
@@ -254,7 +290,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
         recentCauses: [...recentCauses],
         maxChangesPerRun: input.maxChangesPerRun,
         reorder: state,
-        recheck: stockDirty || ruleDirty || evaluate,
+        recheck: stockDirty || ruleDirty || evaluate || reloadRequested,
       });
     }
   }
