@@ -6,6 +6,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { registerCrmPaths } from './openapi-crm';
 import { registerInventoryPaths } from './openapi-inventory';
 import { registerOrderPaths } from './openapi-orders';
+import { registerSchedulePaths } from './openapi-schedules';
 import { registerSubscriptionPaths } from './openapi-subscriptions';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
@@ -15,4 +16,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerInventoryPaths,
   registerCrmPaths,
   registerSubscriptionPaths,
+  registerSchedulePaths,
 ];

@@ -21,7 +21,11 @@ export function reportsRouter(deps: AppDeps): Router {
     const { asOf } = parseOr400(ageingReportQuerySchema, req.query);
     const [row] = asOf
       ? await db.select().from(receivablesAgeingReports).where(eq(receivablesAgeingReports.asOf, asOf))
-      : await db.select().from(receivablesAgeingReports).orderBy(desc(receivablesAgeingReports.asOf)).limit(1);
+      : await db
+          .select()
+          .from(receivablesAgeingReports)
+          .orderBy(desc(receivablesAgeingReports.asOf))
+          .limit(1);
     if (!row) {
       throw new Problem(
         404,

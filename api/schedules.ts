@@ -56,9 +56,12 @@ export const noteBodySchema = z
 export const backfillBodySchema = z
   .object({
     from: timestampSchema.meta({ description: 'Start of the range (inclusive), in the past.' }),
-    to: timestampSchema.meta({ description: `End of the range; after from, at most ${MAX_BACKFILL_DAYS} days later, not in the future.` }),
+    to: timestampSchema.meta({
+      description: `End of the range; after from, at most ${MAX_BACKFILL_DAYS} days later, not in the future.`,
+    }),
     overlap: overlapSchema.optional().meta({
-      description: "Overlap policy of the backfilled runs; default the schedule's backfill policy (see backfillOverlap).",
+      description:
+        "Overlap policy of the backfilled runs; default the schedule's backfill policy (see backfillOverlap).",
     }),
   })
   .strict()
@@ -70,7 +73,11 @@ export const backfillBodySchema = z
       return;
     }
     if (to - from > MAX_BACKFILL_DAYS * 86_400_000) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may span at most ${MAX_BACKFILL_DAYS} days` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `the range may span at most ${MAX_BACKFILL_DAYS} days`,
+      });
     }
     // a minute's slack for clocks; a backfill runs past times, the schedule itself runs future ones
     if (to > Date.now() + 60_000) {
@@ -102,7 +109,12 @@ export function schedulesRouter(deps: AppDeps): Router {
   function scheduleIdOf(req: Request): ScheduleId {
     const id = String(req.params.id);
     if (!(KNOWN_SCHEDULE_IDS as readonly string[]).includes(id)) {
-      throw new Problem(404, 'not-found', 'Schedule not found', `No schedule ${id}; known: ${KNOWN_SCHEDULE_IDS.join(', ')}.`);
+      throw new Problem(
+        404,
+        'not-found',
+        'Schedule not found',
+        `No schedule ${id}; known: ${KNOWN_SCHEDULE_IDS.join(', ')}.`,
+      );
     }
     return id as ScheduleId;
   }
@@ -207,7 +219,9 @@ export function schedulesRouter(deps: AppDeps): Router {
       const id = scheduleIdOf(req);
       const input = body(req, triggerBodySchema);
       await describe(id);
-      await deadline(TEMPORAL_DEADLINE_MS, () => client.schedule.getHandle(temporalId(id)).trigger(input.overlap));
+      await deadline(TEMPORAL_DEADLINE_MS, () =>
+        client.schedule.getHandle(temporalId(id)).trigger(input.overlap),
+      );
       return { status: 202, body: await view(id), headers: { Location: `/v1/schedules/${id}` } };
     }),
   );

@@ -17,7 +17,13 @@ import {
   type ScheduleOverlapPolicy,
   type ScheduleSpec,
 } from '@temporalio/client';
-import { SCHEDULE_IDS, WORKFLOW_TYPES, workflowTaskQueue, type ScheduleId, type WorkflowType } from '../domain/names';
+import {
+  SCHEDULE_IDS,
+  WORKFLOW_TYPES,
+  workflowTaskQueue,
+  type ScheduleId,
+  type WorkflowType,
+} from '../domain/names';
 import type { Logger } from '../lib/logger';
 
 const MINUTE = 60_000;
@@ -211,7 +217,10 @@ async function registerOne(client: Client, options: ScheduleOptions): Promise<Re
 }
 
 /** Deletes this target's schedules (tests, or retiring a deployment); missing ones are ignored. */
-export async function deleteSchedules(client: Client, target: Pick<ScheduleTarget, 'idPrefix'>): Promise<void> {
+export async function deleteSchedules(
+  client: Client,
+  target: Pick<ScheduleTarget, 'idPrefix'>,
+): Promise<void> {
   for (const id of KNOWN_SCHEDULE_IDS) {
     try {
       await client.schedule.getHandle(`${target.idPrefix}${id}`).delete();

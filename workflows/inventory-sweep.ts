@@ -30,7 +30,11 @@ export async function inventorySweepWorkflow(input: InventorySweepInput = {}): P
   const pageSize = Math.max(1, Math.min(input.pageSize ?? DEFAULT_SWEEP_PAGE_SIZE, 5000));
   const { workflowId, runId } = workflowInfo();
   // one cause per sweep run: a SKU workflow ignores the same run's request twice (activity retry)
-  const cause = { source: 'schedule/inventory-sweep', id: `${workflowId}/${runId}`, correlationId: workflowId };
+  const cause = {
+    source: 'schedule/inventory-sweep',
+    id: `${workflowId}/${runId}`,
+    correlationId: workflowId,
+  };
   const result: InventorySweepResult = {
     found: 0,
     signalled: 0,

@@ -3,7 +3,10 @@ import type { ReceivablesAgeingReport } from '../../domain/reports';
 import type { ReceivablesAgeingReportRow } from '../schema';
 
 /** A stored receivables-ageing report; `created` says whether this call wrote it. */
-export const ageingReportView = (row: ReceivablesAgeingReportRow, created: boolean): ReceivablesAgeingReport => ({
+export const ageingReportView = (
+  row: ReceivablesAgeingReportRow,
+  created: boolean,
+): ReceivablesAgeingReport => ({
   asOf: row.asOf,
   generatedAt: row.generatedAt.toISOString(),
   currencies: row.currencies,
