@@ -158,6 +158,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
       procurementsStarted: 0,
     };
     evaluate = true;
+    // just read from Postgres: a re-check asked meanwhile has nothing more to read
+    reloadRequested = false;
   }
   const state: ReorderState = reorder;
 

@@ -23,7 +23,6 @@ export function scheduledTime(): Date {
   const typed = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
   if (typed) return new Date(typed);
   // older servers send it untyped
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the fallback for untyped attributes
   const [untyped] = (info.searchAttributes?.TemporalScheduledStartTime ?? []) as (Date | string)[];
   return untyped ? new Date(untyped) : info.startTime;
 }
