@@ -76,6 +76,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
   let evaluate = input.recheck ?? false;
   /** The sweep asked: reload rule, stock and open purchase orders from Postgres, then evaluate. */
   let reloadRequested = false;
+  /** Procurement progress reports received, so a reload knows whether one arrived while it read. */
+  let progressReports = 0;
 
   /** False (and logged) when this cause was seen already: a route retried after a lost ack. */
   const firstTime = (key: string, cause: EventRef): boolean => {
@@ -112,6 +114,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
   });
   setHandler(procurementProgressSignal, (progress) => {
     changesInRun++;
+    progressReports++;
     if (!reorder) {
       // still loading: the load reads the purchase orders as they are now
       stockDirty = true;
@@ -223,6 +226,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
    * knows and no longer lists as open was closed or cancelled without this workflow hearing of it.
    */
   async function reloadFromDatabase(): Promise<void> {
+    const reportsBefore = progressReports;
     const loaded = await loadReorderState(sku);
     const known = new Set(loaded.open.map((p) => p.purchaseOrderId));
     const notYetStored = state.open.filter((p) => {
@@ -235,6 +239,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
     state.open = [...loaded.open, ...notYetStored];
     state.nextPurchaseOrderSeq = Math.max(state.nextPurchaseOrderSeq, loaded.nextPurchaseOrderSeq);
     onHand = loaded.stock.onHand;
+    // a procurement reported while Postgres was read: what was read may predate it, so read again
+    if (progressReports !== reportsBefore) reloadRequested = true;
     if (before && available(loaded.stock) > available(before)) await notifyBackorderedOrders({ sku });
     evaluate = true;
   }
@@ -278,7 +284,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
       if (before && available(state.stock) > available(before)) await notifyBackorderedOrders({ sku });
       evaluate = true;
     }
-    if (evaluate) {
+    // a reload still to do first would evaluate on newer purchase orders
+    if (evaluate && !reloadRequested) {
       evaluate = false;
       await evaluateReorder();
     }
