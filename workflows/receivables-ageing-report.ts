@@ -4,7 +4,7 @@
  * TemporalScheduledStartTime, so a backfill over past days writes a report for each of those days.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ReceivablesAgeingReport, ReceivablesAgeingReportInput } from '../domain/reports';
 import { ACTIVITY_PRESETS } from './presets';
@@ -34,5 +34,8 @@ export async function receivablesAgeingReportWorkflow(
   const { workflowId, runId } = workflowInfo();
   // the UTC day: a schedule at 05:00 UTC reports on that day
   const asOf = input.asOf ?? scheduledTime().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(`${asOf}T00:00:00Z`))) {
+    throw ApplicationFailure.nonRetryable(`asOf must be a day as YYYY-MM-DD, got ${asOf}`, 'InvalidInput');
+  }
   return storeReceivablesAgeingReport({ asOf, workflowId, runId });
 }
