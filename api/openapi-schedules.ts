@@ -35,11 +35,9 @@ const recentRunSchema = z
       runId: z.string(),
       status: z.string().meta({ description: "Temporal's execution status, NOT_FOUND, or UNKNOWN." }),
     }),
-    result: z
-      .unknown()
-      .meta({
-        description: "The workflow's result once COMPLETED (the sweep's counts, the report), else null.",
-      }),
+    result: z.unknown().meta({
+      description: "The workflow's result once COMPLETED (the sweep's counts, the report), else null.",
+    }),
     links: z.object({ temporalUi: z.string() }),
   })
   .meta({ id: 'ScheduleRun' });
@@ -90,12 +88,10 @@ const ageingReportSchema = z
   .meta({ id: 'ReceivablesAgeingReport' });
 
 const params = z.object({
-  id: z
-    .string()
-    .meta({
-      description: `One of ${KNOWN_SCHEDULE_IDS.join(', ')}; any other answers 404.`,
-      example: 'inventory-sweep',
-    }),
+  id: z.string().meta({
+    description: `One of ${KNOWN_SCHEDULE_IDS.join(', ')}; any other answers 404.`,
+    example: 'inventory-sweep',
+  }),
 });
 const notFound = problem('Not one of the known schedules, or not registered in Temporal yet.');
 
