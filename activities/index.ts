@@ -4,8 +4,10 @@ import type { BusinessSettings } from '../domain/settings';
 import { createCrmActivities } from './crm';
 import { createFinanceActivities } from './finance';
 import { createInventoryActivities } from './inventory';
+import { createInventorySweepActivities } from './inventory-sweep';
 import { createSalesActivities } from './sales';
 import { createProcurementActivities } from './procurement';
+import { createReportActivities } from './reports';
 import { createSettingsActivities } from './settings';
 import { createWebhookActivities } from './webhooks';
 
@@ -28,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createCrmActivities(deps),
     ...createWebhookActivities(deps),
     ...createFinanceActivities(deps),
+    ...createInventorySweepActivities(deps),
+    ...createReportActivities(deps),
   };
 }
 

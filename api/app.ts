@@ -15,6 +15,8 @@ import { masterDataRouter } from './masterdata';
 import { ordersRouter } from './orders';
 import { reconciliationRouter } from './reconciliation';
 import { purchaseOrdersRouter } from './purchase-orders';
+import { reportsRouter } from './reports';
+import { schedulesRouter } from './schedules';
 import { subscriptionsRouter } from './subscriptions';
 import { buildOpenApiDocument } from './openapi';
 import { errorHandler, notFoundHandler, sendReadiness } from './problem';
@@ -33,6 +35,8 @@ export interface AppDeps {
   metrics: ApiMetrics;
   /** Business settings (SETTINGS_FILE over the defaults). */
   settings: BusinessSettings;
+  /** SCHEDULE_ID_PREFIX: in front of the Temporal Schedule ids (default empty). */
+  scheduleIdPrefix?: string;
 }
 
 /** What createApp needs; without metrics it makes its own (without process metrics). */
@@ -115,6 +119,8 @@ export function createApp(options: AppOptions): Express {
   app.use(purchaseOrdersRouter(deps));
   app.use(crmRouter(deps));
   app.use(subscriptionsRouter(deps));
+  app.use(schedulesRouter(deps));
+  app.use(reportsRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -7,6 +7,7 @@ import { registerCrmPaths } from './openapi-crm';
 import { registerInventoryPaths } from './openapi-inventory';
 import { registerOrderPaths } from './openapi-orders';
 import { registerReconciliationPaths } from './openapi-reconciliation';
+import { registerSchedulePaths } from './openapi-schedules';
 import { registerSubscriptionPaths } from './openapi-subscriptions';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
@@ -17,4 +18,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerCrmPaths,
   registerSubscriptionPaths,
   registerReconciliationPaths,
+  registerSchedulePaths,
 ];

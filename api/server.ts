@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     idempotencyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
     settings,
     metrics,
+    scheduleIdPrefix: config.SCHEDULE_ID_PREFIX,
   };
   const app = createApp(deps);
   const server = app.listen(config.API_PORT, config.API_HOST, () => {

@@ -94,6 +94,13 @@ export interface LoadedReorderState {
 
 /** The id of the SKU's n-th purchase order; the one place this derivation lives. */
 export const purchaseOrderIdFor = (sku: string, seq: number): string => `PO-${sku}-${seq}`;
+/** The sequence number in a purchase order id of this SKU (purchaseOrderIdFor), else null. */
+export function purchaseOrderSeqOf(sku: string, purchaseOrderId: string): number | null {
+  const prefix = purchaseOrderIdFor(sku, 0).slice(0, -1);
+  if (!purchaseOrderId.startsWith(prefix)) return null;
+  const seq = Number(purchaseOrderId.slice(prefix.length));
+  return Number.isInteger(seq) ? seq : null;
+}
 
 /** The SKU's on order: what its open procurements still expect. */
 export const onOrderOf = (open: OpenProcurement[]): number =>
@@ -174,3 +181,14 @@ export interface ProcurementProgress {
   status: 'open' | 'closed' | 'cancelled';
 }
 export const procurementProgressSignal = defineSignal<[ProcurementProgress]>('procurementProgress');
+
+/**
+ * Sent by the safety-net sweep (signal-with-start) to a SKU at or below its reorder point with no
+ * open purchase order: the workflow reloads its rule, stock and open purchase orders from Postgres
+ * and runs its reorder rule, so a lost event cannot leave a shelf empty. Once per sweep run.
+ */
+export interface ReorderCheckRequested {
+  sku: string;
+  cause: EventRef;
+}
+export const reorderCheckRequestedSignal = defineSignal<[ReorderCheckRequested]>('reorderCheckRequested');

@@ -103,6 +103,14 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(100),
 
+  /**
+   * Put in front of the ids of the Temporal Schedules (and of the workflows they start), so two
+   * deployments sharing one namespace keep their own schedules. Empty: the ids in SCHEDULE_IDS.
+   */
+  SCHEDULE_ID_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,100}$/, 'letters, digits, ".", "_" and "-", at most 100')
+    .default(''),
   /** A prebuilt workflow bundle; when unset the worker bundles workflows/ once at start. */
   WORKFLOW_BUNDLE_PATH: optionalString,
   /** How often the relay looks for events whose routing is still pending, in milliseconds. */

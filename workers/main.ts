@@ -4,6 +4,7 @@
  * SIGTERM it stops polling, lets in-flight activities finish for WORKER_SHUTDOWN_GRACE_MS, then exits.
  */
 import fs from 'node:fs';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadBusinessSettingsOrExit, loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
@@ -12,6 +13,7 @@ import { temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
 import { createDatabase } from '../db/client';
 import { buildWorkflowBundle } from './bundle';
 import { startWorkerHealthServer } from './health';
+import { registerSchedules } from './schedules';
 import { createDomainWorkers, installSdkLogging } from './worker';
 
 async function main(): Promise<void> {
@@ -51,6 +53,15 @@ async function main(): Promise<void> {
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
+  });
+  // the batch schedules: created, or updated to match the code; idempotent, so every worker does it
+  await registerSchedules(
+    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    { taskQueuePrefix: config.TEMPORAL_TASK_QUEUE, idPrefix: config.SCHEDULE_ID_PREFIX },
+    { logger },
+  ).catch((err: unknown) => {
+    // the worker still serves its queues; the next start (or another worker) registers them
+    logger.error({ err }, 'schedule registration failed');
   });
   const health = await startWorkerHealthServer({
     host: config.WORKER_HEALTH_HOST,

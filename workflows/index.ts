@@ -6,3 +6,5 @@ export { ticketWorkflow } from './ticket';
 export { customerFollowUpWorkflow } from './customer-follow-up';
 export { webhookSubscriptionWorkflow } from './webhook-subscription';
 export { paymentReconciliationWorkflow } from './payment-reconciliation';
+export { inventorySweepWorkflow } from './inventory-sweep';
+export { receivablesAgeingReportWorkflow } from './receivables-ageing-report';

@@ -24,7 +24,9 @@ import {
   procurementProgressSignal,
   projectedStock,
   purchaseOrderIdFor,
+  purchaseOrderSeqOf,
   reorderQuantity,
+  reorderCheckRequestedSignal,
   reorderSettingsChangedSignal,
   stockChangeCauseKey,
   stockChangedSignal,
@@ -72,6 +74,10 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
   let stockDirty = input.recheck ?? false;
   let ruleDirty = input.recheck ?? false;
   let evaluate = input.recheck ?? false;
+  /** The sweep asked: reload rule, stock and open purchase orders from Postgres, then evaluate. */
+  let reloadRequested = false;
+  /** Procurement progress reports received, so a reload knows whether one arrived while it read. */
+  let progressReports = 0;
 
   /** False (and logged) when this cause was seen already: a route retried after a lost ack. */
   const firstTime = (key: string, cause: EventRef): boolean => {
@@ -101,8 +107,14 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
     changesInRun++;
     ruleDirty = true;
   });
+  setHandler(reorderCheckRequestedSignal, (requested) => {
+    if (!firstTime(`check/${requested.cause.source}/${requested.cause.id}`, requested.cause)) return;
+    changesInRun++;
+    reloadRequested = true;
+  });
   setHandler(procurementProgressSignal, (progress) => {
     changesInRun++;
+    progressReports++;
     if (!reorder) {
       // still loading: the load reads the purchase orders as they are now
       stockDirty = true;
@@ -149,6 +161,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
       procurementsStarted: 0,
     };
     evaluate = true;
+    // just read from Postgres: a re-check asked meanwhile has nothing more to read
+    reloadRequested = false;
   }
   const state: ReorderState = reorder;
 
@@ -205,8 +219,34 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
     }
   }
 
+  /**
+   * Rule, stock and purchase orders as Postgres has them now (the sweep's request). A purchase order
+   * this chain started is kept as on order until Postgres knows it (its sequence is not below the
+   * next one Postgres would give), so an order being created is never ordered twice; one Postgres
+   * knows and no longer lists as open was closed or cancelled without this workflow hearing of it.
+   */
+  async function reloadFromDatabase(): Promise<void> {
+    const reportsBefore = progressReports;
+    const loaded = await loadReorderState(sku);
+    const known = new Set(loaded.open.map((p) => p.purchaseOrderId));
+    const notYetStored = state.open.filter((p) => {
+      const seq = purchaseOrderSeqOf(sku, p.purchaseOrderId);
+      return !known.has(p.purchaseOrderId) && seq !== null && seq >= loaded.nextPurchaseOrderSeq;
+    });
+    const before = state.stock;
+    state.rule = loaded.rule;
+    state.stock = loaded.stock;
+    state.open = [...loaded.open, ...notYetStored];
+    state.nextPurchaseOrderSeq = Math.max(state.nextPurchaseOrderSeq, loaded.nextPurchaseOrderSeq);
+    onHand = loaded.stock.onHand;
+    // a procurement reported while Postgres was read: what was read may predate it, so read again
+    if (progressReports !== reportsBefore) reloadRequested = true;
+    if (before && available(loaded.stock) > available(before)) await notifyBackorderedOrders({ sku });
+    evaluate = true;
+  }
+
   for (;;) {
-    await condition(() => pending.length > 0 || stockDirty || ruleDirty || evaluate);
+    await condition(() => pending.length > 0 || stockDirty || ruleDirty || evaluate || reloadRequested);
     // at most one run's worth: the rest is carried into the next run
     while (pending.length > 0 && changesInRun < maxChanges) {
       const change = pending[0] as StockChange;
@@ -225,6 +265,10 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
         });
       }
     }
+    if (reloadRequested) {
+      reloadRequested = false;
+      await reloadFromDatabase();
+    }
     if (ruleDirty) {
       ruleDirty = false;
       state.rule = await readReorderRule(sku);
@@ -240,7 +284,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
       if (before && available(state.stock) > available(before)) await notifyBackorderedOrders({ sku });
       evaluate = true;
     }
-    if (evaluate) {
+    // a reload still to do first would evaluate on newer purchase orders
+    if (evaluate && !reloadRequested) {
       evaluate = false;
       await evaluateReorder();
     }
@@ -254,7 +299,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
         recentCauses: [...recentCauses],
         maxChangesPerRun: input.maxChangesPerRun,
         reorder: state,
-        recheck: stockDirty || ruleDirty || evaluate,
+        recheck: stockDirty || ruleDirty || evaluate || reloadRequested,
       });
     }
   }

@@ -4,6 +4,7 @@ import { inventoryItemScenario } from './inventory-item';
 import { orderScenarios } from './order';
 import { procurementCancelledScenario, procurementReceivedScenario } from './procurement';
 import type { HistoryScenario } from './scenario';
+import { inventorySweepScenario, receivablesAgeingReportScenario } from './schedules';
 import { ticketScenario } from './ticket';
 import { webhookSubscriptionScenario } from './webhook-subscription';
 
@@ -15,4 +16,6 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   ticketScenario,
   customerFollowUpScenario,
   webhookSubscriptionScenario,
+  inventorySweepScenario,
+  receivablesAgeingReportScenario,
 ];

@@ -35,6 +35,8 @@ async function startWorkerProcess() {
       TEMPORAL_ADDRESS: context.temporalAddress,
       TEMPORAL_NAMESPACE: context.namespace,
       TEMPORAL_TASK_QUEUE: taskQueuePrefix,
+      // its own schedule ids: the worker registers the batch schedules at start
+      SCHEDULE_ID_PREFIX: `${taskQueuePrefix}-`,
       WORKER_DOMAINS: 'inventory',
       WORKER_HEALTH_PORT: String(port),
       WORKER_SHUTDOWN_GRACE_MS: '3000',

@@ -32,6 +32,8 @@ export interface Harness {
   temporal: TemporalHandle;
   /** This file's task queue prefix: its workers poll `<prefix>-<domain>`. */
   taskQueuePrefix: string;
+  /** This file's schedule id prefix (SCHEDULE_ID_PREFIX), so its schedules are its own. */
+  scheduleIdPrefix: string;
   workers: Worker[];
   close(): Promise<void>;
 }
@@ -95,12 +97,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     taskQueuePrefix,
     uiUrl: context.uiUrl,
   });
+  const scheduleIdPrefix = `${taskQueuePrefix}-`;
   const app = createApp({
     db: database.db,
     temporal,
     logger: silentLogger,
     bodyLimitBytes: 64 * 1024,
     settings,
+    scheduleIdPrefix,
   });
   return {
     context,
@@ -110,6 +114,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     databaseUrl: testDb.url,
     temporal,
     taskQueuePrefix,
+    scheduleIdPrefix,
     workers,
     async close() {
       for (const w of workers) w.shutdown();

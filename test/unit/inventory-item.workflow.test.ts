@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { WORKFLOW_TYPES } from '../../domain/names';
 import {
   inventoryStateQuery,
+  reorderCheckRequestedSignal,
   type InventoryItemInput,
   type ReorderRule,
   type StockChange,
@@ -186,6 +187,97 @@ describe('inventoryItemWorkflow reorder', () => {
       ).toBeGreaterThanOrEqual(10);
       await testbed.client.workflow.getHandle(workflowId).terminate('test done');
       await testbed.client.workflow.getHandle(`procurement-PO-${sku}-1`).terminate('test done');
+    });
+  });
+  it("on the sweep's re-check drops a procurement Postgres closed, keeps one not stored yet, and reorders the rest", async () => {
+    const sku = uniqueKey('U');
+    const workflowId = `sku-${sku}`;
+    const rule: ReorderRule = {
+      reorderPoint: 5,
+      orderUpTo: 20,
+      packMultiple: 1,
+      minOrderQuantity: 1,
+      leadTimeDays: 0,
+      supplierId: 'SUP',
+      supplierKnown: true,
+      version: 1,
+    };
+    const created: ProcurementInput[] = [];
+    // Postgres: PO 1 and 2 exist and are closed or cancelled (next would be 3); the shelf is empty
+    const loadReorderState = jest.fn(async () => ({
+      rule,
+      stock: { onHand: 0, reserved: 0 },
+      open: [],
+      nextPurchaseOrderSeq: 3,
+    }));
+    const activities = {
+      businessSettings: async () => DEFAULT_SETTINGS,
+      loadReorderState,
+      readReorderRule: async () => rule,
+      readStockLevel: async () => ({ onHand: 0, reserved: 0 }),
+      applyStockChange: async (): Promise<StockChangeOutcome> => ({ status: 'applied', onHand: 0 }),
+      createPurchaseOrder: jest.fn(async (input: ProcurementInput): Promise<PurchaseOrderCreated> => {
+        created.push(input);
+        return {
+          purchaseOrderId: input.purchaseOrderId,
+          expectedDate: '2026-12-01',
+          currency: 'EUR',
+          unitCost: 0,
+          overReceiptTolerance: 0,
+        };
+      }),
+      sendPurchaseOrder: async () => ({ sent: true }),
+    };
+    // the workflow believes PO 1 (20, its cancellation never heard of) and PO 3 (3, being created) open
+    const input: InventoryItemInput = {
+      sku,
+      reorder: {
+        rule,
+        stock: { onHand: 30, reserved: 0 },
+        open: [
+          {
+            purchaseOrderId: `PO-${sku}-1`,
+            workflowId: `procurement-PO-${sku}-1`,
+            quantity: 20,
+            received: 0,
+          },
+          { purchaseOrderId: `PO-${sku}-3`, workflowId: `procurement-PO-${sku}-3`, quantity: 3, received: 0 },
+        ],
+        nextPurchaseOrderSeq: 4,
+        procurementsStarted: 2,
+      },
+    };
+    await withWorker(activities, async (taskQueue) => {
+      const handle = await testbed.client.workflow.start(WORKFLOW_TYPES.inventoryItem, {
+        workflowId,
+        taskQueue,
+        args: [input],
+      });
+      const check = {
+        sku,
+        cause: { source: 'schedule/inventory-sweep', id: 'sweep-1', correlationId: 'sweep' },
+      };
+      await handle.signal(reorderCheckRequestedSignal, check);
+      const state = await eventually(async () => {
+        const s = await handle.query(inventoryStateQuery);
+        return s.procurementsStarted === 3 ? s : undefined;
+      });
+      // projected 0 + 3 ≤ 5: order up to 20 is 17, as PO 4
+      expect(state.openProcurements.map((p) => [p.purchaseOrderId, p.quantity])).toEqual([
+        [`PO-${sku}-3`, 3],
+        [`PO-${sku}-4`, 17],
+      ]);
+      expect(state.onHand).toBe(0);
+      await eventually(async () => (created.length === 1 ? true : undefined));
+      expect(created[0]).toMatchObject({ purchaseOrderId: `PO-${sku}-4`, quantity: 17 });
+      // the same sweep run asking again is ignored
+      await handle.signal(reorderCheckRequestedSignal, check);
+      await eventually(async () =>
+        (await handle.query(inventoryStateQuery)).duplicatesIgnored === 1 ? true : undefined,
+      );
+      expect(loadReorderState).toHaveBeenCalledTimes(1);
+      await handle.terminate('test done');
+      await testbed.client.workflow.getHandle(`procurement-PO-${sku}-4`).terminate('test done');
     });
   });
 });
