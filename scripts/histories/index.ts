@@ -2,6 +2,7 @@
 import { customerFollowUpScenario } from './customer-follow-up';
 import { inventoryItemScenario } from './inventory-item';
 import { orderScenarios } from './order';
+import { paymentReconciliationScenario } from './payment-reconciliation';
 import { procurementCancelledScenario, procurementReceivedScenario } from './procurement';
 import type { HistoryScenario } from './scenario';
 import { inventorySweepScenario, receivablesAgeingReportScenario } from './schedules';
@@ -18,4 +19,5 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   webhookSubscriptionScenario,
   inventorySweepScenario,
   receivablesAgeingReportScenario,
+  paymentReconciliationScenario,
 ];
