@@ -16,7 +16,7 @@ import { checkWebhookTarget, generateWebhookSecret } from '../lib/webhooks';
 import type { AppDeps } from './app';
 import { command } from './idempotency';
 import { wakeSubscription } from './outbox-relay';
-import { Problem, validationProblem, zodFieldErrors } from './problem';
+import { Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
 import { describeWorkflow } from './workflow-status';
 
 export const MAX_DELIVERY_PAGE = 500;
@@ -137,6 +137,7 @@ export function subscriptionsRouter(deps: AppDeps): Router {
   router.post(
     '/v1/subscriptions',
     command(deps, 'POST /v1/subscriptions', async (req) => {
+      requireContentType(req, ['application/json']);
       const body = subscriptionRequestSchema.safeParse(req.body ?? {});
       if (!body.success) throw validationProblem(zodFieldErrors(body.error));
       const refused = await checkWebhookTarget(
