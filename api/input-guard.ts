@@ -49,7 +49,8 @@ export function findUnstorable(value: unknown, prefix = ''): FieldError[] {
       const [key, item] = entries[i] as [PropertyKey, unknown];
       if (typeof key === 'string') {
         const problem = textProblem(key);
-        if (problem) errors.push({ path: fieldPath(prefix, [...path, key]), message: `field name ${problem}` });
+        if (problem)
+          errors.push({ path: fieldPath(prefix, [...path, key]), message: `field name ${problem}` });
       }
       stack.push({ value: item, path: [...path, key], depth: depth + 1 });
     }
@@ -76,7 +77,12 @@ export const inputGuard: RequestHandler = (req, _res, next) => {
   }
   if (req.body !== undefined) errors.push(...findUnstorable(req.body));
   if (errors.length > 0) {
-    next(validationProblem(errors.slice(0, MAX_REPORTED), 'The request holds text or nesting the API cannot store.'));
+    next(
+      validationProblem(
+        errors.slice(0, MAX_REPORTED),
+        'The request holds text or nesting the API cannot store.',
+      ),
+    );
     return;
   }
   next();

@@ -159,7 +159,10 @@ export function errorHandler(onUnexpected: (err: unknown) => void): ErrorRequest
     if (e instanceof URIError) {
       return sendProblem(
         res,
-        validationProblem([{ path: '(path)', message: e.message }], 'The path is not valid percent-encoding.'),
+        validationProblem(
+          [{ path: '(path)', message: e.message }],
+          'The path is not valid percent-encoding.',
+        ),
       );
     }
     // any other client error of the HTTP layer (a corrupt gzip body, an aborted request)
