@@ -11,7 +11,16 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { crmTickets } from '../../db/schema';
 import { MAX_JSON_DEPTH } from '../../api/input-guard';
-import { eventually, startHarness, stockAdjusted, uniqueKey, type Harness } from '../support/harness';
+import { ingestKafkaMessage } from '../../api/kafka';
+import { createApiMetrics } from '../../api/metrics';
+import {
+  eventually,
+  silentLogger,
+  startHarness,
+  stockAdjusted,
+  uniqueKey,
+  type Harness,
+} from '../support/harness';
 import { dbFingerprint, fingerprintDiff, settledFingerprint } from '../support/fingerprint';
 import { waitForStatus } from '../support/orders';
 
@@ -755,5 +764,33 @@ describe('text that looks like SQL or markup, in fields that take free text', ()
     const stored = await send('GET', self);
     expect(stored.contentType).toMatch(/^application\/json/);
     expect((stored.body as { data: { message: string } }).data.message).toBe(`${SCRIPT} ${SQL}`);
+  });
+});
+
+describe('the same guard on the Kafka path', () => {
+  it('a message with a NUL, an unpaired surrogate or non-UTF-8 bytes is invalid (dead-lettered), not retried', async () => {
+    const deps = {
+      db: h.database.db,
+      temporal: h.temporal,
+      logger: silentLogger,
+      bodyLimitBytes: 65536,
+      metrics: createApiMetrics(h.database.db, { defaultMetrics: false }),
+      settings: h.settings,
+    };
+    // the ticket response above is still being handled by its workflow: wait for quiet first
+    const before = await settledFingerprint(h.database.pool, { quietMs: 500 });
+    const nul = await ingestKafkaMessage(deps, Buffer.from(JSON.stringify(event({ reason: 'a\u0000b' }))));
+    expect(nul).toEqual({
+      outcome: 'invalid',
+      reason: expect.stringMatching(/data\.reason: contains a NUL/),
+    });
+    const surrogate = Buffer.from(JSON.stringify(event({})).replace('"test/warehouse"', '"\\udc00"'));
+    expect(await ingestKafkaMessage(deps, surrogate)).toEqual({
+      outcome: 'invalid',
+      reason: expect.stringMatching(/source: contains an unpaired UTF-16 surrogate/),
+    });
+    const bytes = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+    expect(await ingestKafkaMessage(deps, bytes)).toEqual({ outcome: 'invalid', reason: 'not valid UTF-8' });
+    expect(fingerprintDiff(before, await dbFingerprint(h.database.pool))).toEqual([]);
   });
 });
