@@ -46,7 +46,10 @@ export function fieldPath(prefix: string, path: readonly PropertyKey[]): string 
 export function zodFieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
   return error.issues.flatMap((i) =>
     i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({ path: fieldPath(prefix, [...i.path, key]), message: 'unknown field' }))
+      ? i.keys.map((key) => ({
+          path: fieldPath(prefix, [...i.path, key]),
+          message: `unknown field "${key}"`,
+        }))
       : [{ path: fieldPath(prefix, i.path), message: i.message }],
   );
 }
