@@ -120,7 +120,7 @@ const BIG = 'x'.repeat(70 * 1024);
 
 interface Case {
   name: string;
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   path: string;
   body?: string | Uint8Array;
   headers?: Record<string, string>;
@@ -393,6 +393,15 @@ const cases: Case[] = [
     title: V,
     paths: ['customerId'],
   },
+  {
+    name: 'customer: a __proto__ field',
+    method: 'PUT',
+    path: `/v1/customers/${customerId}`,
+    ...raw(JSON.stringify(customer()).replace('{', '{"__proto__":{"creditLimit":0},'), 'application/json'),
+    status: 400,
+    title: V,
+    paths: ['__proto__'],
+  },
   { name: 'customer: an array body', method: 'PUT', path: `/v1/customers/${customerId}`, ...json([customer()]), status: 400, title: V, paths: ['(body)'] },
   {
     name: 'customer: an unknown time zone',
@@ -625,10 +634,12 @@ const cases: Case[] = [
   { name: 'ledger entries: a cursor that is not a number', method: 'GET', path: '/v1/ledger/entries?cursor=abc', status: 400, title: V, paths: ['cursor'] },
   { name: 'trial balance: an unknown currency', method: 'GET', path: '/v1/ledger/trial-balance?currency=XYZ', status: 400, title: V, paths: ['currency'] },
   { name: 'an unknown route', method: 'GET', path: '/v1/nothing-here', status: 404, title: 'Not found' },
+  { name: 'a method no route takes', method: 'PATCH', path: `/v1/orders/${orderId}`, ...json({ status: 'paid' }), status: 404, title: 'Not found' },
+  { name: 'events: limit given twice', method: 'GET', path: '/v1/events?limit=1&limit=2', status: 400, title: V, paths: ['limit'] },
 ];
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ settings: { integration: { webhookAllowPrivateTargets: true } } });
   server = h.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -791,6 +802,23 @@ describe('the same guard on the Kafka path', () => {
     });
     const bytes = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xff]), Buffer.from('"}')]);
     expect(await ingestKafkaMessage(deps, bytes)).toEqual({ outcome: 'invalid', reason: 'not valid UTF-8' });
+    expect(fingerprintDiff(before, await dbFingerprint(h.database.pool))).toEqual([]);
+  });
+});
+
+describe('a subscription’s deliveries with bad query parameters', () => {
+  it('400 naming limit and the unknown parameter, database unchanged', async () => {
+    // last: the subscription's workflow is quiet only while no outbound event is written
+    const created = await send('POST', '/v1/subscriptions', json({ url: 'http://127.0.0.1:9/hook' }));
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    const before = await settledFingerprint(h.database.pool, { quietMs: 500 });
+    const res = await send('GET', `/v1/subscriptions/${id}/deliveries?limit=0&colour=red`);
+    expect(res.status).toBe(400);
+    expect(res.contentType).toMatch(/^application\/problem\+json/);
+    const problem = res.body as { title: string; errors: { path: string }[] };
+    expect(problem.title).toBe('Validation failed');
+    expect(problem.errors.map((e) => e.path).sort()).toEqual(['colour', 'limit']);
     expect(fingerprintDiff(before, await dbFingerprint(h.database.pool))).toEqual([]);
   });
 });
