@@ -4,6 +4,7 @@
  * schema, and bodies that are not UTF-8. Each is a 400 naming where it is, before any route runs.
  */
 import { isUtf8 } from 'node:buffer';
+import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { fieldPath, INVALID_UTF8, validationProblem, type FieldError } from './problem';
 
@@ -87,3 +88,36 @@ export const inputGuard: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+const CLIENT_ERROR_TITLES: Record<number, string> = {
+  400: 'Bad request',
+  408: 'Request timeout',
+  431: 'Request header fields too large',
+};
+
+/**
+ * The HTTP server's `clientError` handler: a request Node refuses before Express sees it (headers
+ * over the size limit, malformed HTTP) is answered with problem+json too, then the connection closes.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const title = CLIENT_ERROR_TITLES[status] as string;
+  const body = JSON.stringify({
+    type: '/problems/bad-request',
+    title,
+    status,
+    detail:
+      status === 431
+        ? 'The request line and headers exceed the server’s limit.'
+        : `The request could not be read as HTTP (${err.code ?? err.message}).`,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -5,12 +5,12 @@
  * test/support/fingerprint.ts). Text that looks like SQL or markup in fields that take free text
  * is stored as text; in fields that do not, it is a 400.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { crmTickets } from '../../db/schema';
-import { MAX_JSON_DEPTH } from '../../api/input-guard';
+import { answerClientError, MAX_JSON_DEPTH } from '../../api/input-guard';
 import { ingestKafkaMessage } from '../../api/kafka';
 import { createApiMetrics } from '../../api/metrics';
 import {
@@ -635,12 +635,21 @@ const cases: Case[] = [
   { name: 'trial balance: an unknown currency', method: 'GET', path: '/v1/ledger/trial-balance?currency=XYZ', status: 400, title: V, paths: ['currency'] },
   { name: 'an unknown route', method: 'GET', path: '/v1/nothing-here', status: 404, title: 'Not found' },
   { name: 'a method no route takes', method: 'PATCH', path: `/v1/orders/${orderId}`, ...json({ status: 'paid' }), status: 404, title: 'Not found' },
+  {
+    name: 'headers over the server limit',
+    method: 'GET',
+    path: '/v1/events',
+    headers: { 'X-Padding': 'p'.repeat(20 * 1024) },
+    status: 431,
+    title: 'Request header fields too large',
+  },
   { name: 'events: limit given twice', method: 'GET', path: '/v1/events?limit=1&limit=2', status: 400, title: V, paths: ['limit'] },
 ];
 
 beforeAll(async () => {
   h = await startHarness({ settings: { integration: { webhookAllowPrivateTargets: true } } });
-  server = h.app.listen(0, '127.0.0.1');
+  // as api/server.ts serves it: the app, and problem+json for what Node refuses before it
+  server = createServer(h.app).on('clientError', answerClientError).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
