@@ -100,7 +100,8 @@ const CLIENT_ERROR_TITLES: Record<number, string> = {
  * over the size limit, malformed HTTP) is answered with problem+json too, then the connection closes.
  */
 export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
-  if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
+  // the client is gone: nothing to answer (as Node's documentation advises)
+  if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
