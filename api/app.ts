@@ -19,6 +19,7 @@ import { reportsRouter } from './reports';
 import { schedulesRouter } from './schedules';
 import { subscriptionsRouter } from './subscriptions';
 import { buildOpenApiDocument } from './openapi';
+import { inputGuard, verifyUtf8 } from './input-guard';
 import { errorHandler, notFoundHandler, sendReadiness } from './problem';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import { checkDatabase } from '../db/health';
@@ -80,8 +81,10 @@ export function createApp(options: AppOptions): Express {
       limit: deps.bodyLimitBytes,
       type: [...new Set([...EVENT_CONTENT_TYPES, ...BATCH_CONTENT_TYPES])],
       strict: false,
+      verify: verifyUtf8,
     }),
   );
+  app.use(inputGuard);
 
   /** Liveness: the process answers. */
   app.get('/healthz', (_req, res) => {

@@ -7,6 +7,7 @@
  * type>`, keyed by aggregate id (one partition per aggregate keeps its order), the event id in the
  * `ce_id` header; each publication is recorded in outbox_deliveries (destination `kafka`).
  */
+import { isUtf8 } from 'node:buffer';
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client';
@@ -16,6 +17,7 @@ import { outboundEnvelope } from '../domain/events/outbound-envelope';
 import type { AppDeps } from './app';
 import { ingestEvents, validateCounted } from './ingest';
 import { Problem } from './problem';
+import { findUnstorable } from './input-guard';
 
 export const KAFKA_DESTINATION = 'kafka';
 
@@ -31,10 +33,19 @@ export type KafkaIngestOutcome =
 /** Validates and stores one message's event (routing it too); throws only when storing fails. */
 export async function ingestKafkaMessage(deps: AppDeps, value: Buffer | null): Promise<KafkaIngestOutcome> {
   let body: unknown;
+  if (value && !isUtf8(value)) return { outcome: 'invalid', reason: 'not valid UTF-8' };
   try {
     body = JSON.parse(value?.toString('utf8') ?? '');
   } catch (err) {
     return { outcome: 'invalid', reason: `not JSON: ${(err as Error).message}` };
+  }
+  // text Postgres cannot store would fail the insert on every retry: refused like invalid fields
+  const unstorable = findUnstorable(body);
+  if (unstorable.length > 0) {
+    return {
+      outcome: 'invalid',
+      reason: `400 Validation failed: ${unstorable.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    };
   }
   let valid;
   try {

@@ -217,6 +217,7 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
         200: { description: 'Done.', headers: commandResponseHeaders, content: json(c.answer) },
         400: problem('Invalid body.'),
         404: problem('No such order.'),
+        415: problem('A body was sent that is not application/json.'),
         422: problem('The Idempotency-Key was used for a different request.'),
         ...commandProblems,
         409: conflict,

@@ -87,6 +87,7 @@ export function registerSubscriptionPaths(registry: OpenAPIRegistry): void {
       },
       400: problem('Invalid body, refused URL, or an invalid Idempotency-Key.', commandResponseHeaders),
       ...commandProblems,
+      415: problem('The body is not application/json.'),
       422: replayProblem,
     },
   });

@@ -1,7 +1,7 @@
 /** The OpenAPI document, generated from the same zod schemas the API validates with. */
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { cloudEventEnvelopeSchema } from '../domain/events/envelope';
+import { cloudEventEnvelopeObject } from '../domain/events/envelope';
 import { eventCatalogue } from '../domain/events/catalogue';
 import { customerUpsertedV1, productUpsertedV1, supplierUpsertedV1 } from '../domain/events/masterdata';
 import { reorderSettingsChangedV1 } from '../domain/events/inventory';
@@ -321,7 +321,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
   // one documented envelope per event type and version, each with its own data schema
   const variants = Object.entries(eventCatalogue).flatMap(([type, versions]) =>
     Object.entries(versions).map(([version, schema]) =>
-      cloudEventEnvelopeSchema
+      cloudEventEnvelopeObject
         .extend({ type: z.literal(type), data: schema })
         .meta({ id: `Event.${type}.v${version}`, description: `${type}, version ${version}` }),
     ),

@@ -65,8 +65,9 @@ export const shipmentBodySchema = z
 
 const QUERY_DEADLINE_MS = 2000;
 
+/** The command's body: optional, but when one is sent (or typed) it must be JSON. */
 function parseBody<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
-  if (req.body !== undefined && Object.keys(req.body ?? {}).length > 0) {
+  if (req.get('content-type') || (req.body !== undefined && Object.keys(req.body ?? {}).length > 0)) {
     requireContentType(req, ['application/json']);
   }
   const parsed = schema.safeParse(req.body ?? {});

@@ -42,8 +42,16 @@ export function fieldPath(prefix: string, path: readonly PropertyKey[]): string 
   return out || '(root)';
 }
 
+/** One error per failing field; an unknown field is named by its own path (`data.colour`). */
 export function zodFieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
-  return error.issues.map((i) => ({ path: fieldPath(prefix, i.path), message: i.message }));
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({
+          path: fieldPath(prefix, [...i.path, key]),
+          message: `unknown field "${key}"`,
+        }))
+      : [{ path: fieldPath(prefix, i.path), message: i.message }],
+  );
 }
 
 export function validationProblem(errors: FieldError[], detail = 'The request has invalid fields.'): Problem {
@@ -98,8 +106,19 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
+  statusCode?: number;
   limit?: number;
 }
+
+/** The `type` of the error express.json's `verify` throws for a body that is not UTF-8. */
+export const INVALID_UTF8 = 'entity.encoding.invalid';
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad request',
+  411: 'Length required',
+  413: 'Body too large',
+  415: 'Unsupported media type',
+};
 
 /** Maps thrown errors (ours and body-parser's) to problem+json; anything unexpected is a 500. */
 export function errorHandler(onUnexpected: (err: unknown) => void): ErrorRequestHandler {
@@ -131,6 +150,30 @@ export function errorHandler(onUnexpected: (err: unknown) => void): ErrorRequest
       return sendProblem(
         res,
         new Problem(415, 'unsupported-media-type', 'Unsupported media type', e.message),
+      );
+    }
+    if (e?.type === INVALID_UTF8) {
+      return sendProblem(
+        res,
+        validationProblem([{ path: '(body)', message: e.message }], 'The body is not valid UTF-8.'),
+      );
+    }
+    // the router's undecodable path parameter (`/v1/orders/%ff`)
+    if (e instanceof URIError) {
+      return sendProblem(
+        res,
+        validationProblem(
+          [{ path: '(path)', message: e.message }],
+          'The path is not valid percent-encoding.',
+        ),
+      );
+    }
+    // any other client error of the HTTP layer (a corrupt gzip body, an aborted request)
+    const status = e?.status ?? e?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendProblem(
+        res,
+        new Problem(status, 'bad-request', STATUS_TITLES[status] ?? 'Bad request', e.message),
       );
     }
     onUnexpected(err);

@@ -4,6 +4,7 @@ import { createLogger } from '../lib/logger';
 import { connectTemporal, temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
+import { answerClientError } from './input-guard';
 import { relayPendingRoutes } from './routing';
 import { createOutboxRelay, startOutboxRelay } from './outbox-relay';
 import { createKafka, startKafkaIn, startKafkaOut } from './kafka';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
   });
+  server.on('clientError', answerClientError);
   server.on('error', (err) => {
     logger.fatal({ err }, `API_PORT ${config.API_PORT}: cannot listen`);
     process.exit(1);

@@ -16,7 +16,7 @@ import { checkWebhookTarget, generateWebhookSecret } from '../lib/webhooks';
 import type { AppDeps } from './app';
 import { command } from './idempotency';
 import { wakeSubscription } from './outbox-relay';
-import { Problem, validationProblem, zodFieldErrors } from './problem';
+import { parseOr400, Problem, requireContentType, validationProblem, zodFieldErrors } from './problem';
 import { describeWorkflow } from './workflow-status';
 
 export const MAX_DELIVERY_PAGE = 500;
@@ -33,10 +33,12 @@ export const subscriptionRequestSchema = z
   })
   .strict();
 
-export const deliveryListQuerySchema = z.object({
-  status: z.enum(OUTBOX_DELIVERY_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_DELIVERY_PAGE).default(100),
-});
+export const deliveryListQuerySchema = z
+  .object({
+    status: z.enum(OUTBOX_DELIVERY_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_DELIVERY_PAGE).default(100),
+  })
+  .strict();
 
 const subscriptionIdSchema = z.uuid();
 
@@ -137,6 +139,7 @@ export function subscriptionsRouter(deps: AppDeps): Router {
   router.post(
     '/v1/subscriptions',
     command(deps, 'POST /v1/subscriptions', async (req) => {
+      requireContentType(req, ['application/json']);
       const body = subscriptionRequestSchema.safeParse(req.body ?? {});
       if (!body.success) throw validationProblem(zodFieldErrors(body.error));
       const refused = await checkWebhookTarget(
@@ -232,8 +235,8 @@ export function subscriptionsRouter(deps: AppDeps): Router {
   /** The subscription's deliveries, newest event first. */
   router.get('/v1/subscriptions/:id/deliveries', async (req, res) => {
     const row = await load(req);
-    const query = deliveryListQuerySchema.safeParse(req.query);
-    if (!query.success) throw validationProblem(zodFieldErrors(query.error, 'query'));
+    // named like every other list's parameters (`limit`), unknown ones refused
+    const query = parseOr400(deliveryListQuerySchema, req.query);
     const destination = webhookDestination(row.id);
     const rows = await db
       .select(deliveryColumns)
@@ -242,11 +245,11 @@ export function subscriptionsRouter(deps: AppDeps): Router {
       .where(
         and(
           eq(outboxDeliveries.destination, destination),
-          query.data.status ? eq(outboxDeliveries.status, query.data.status) : undefined,
+          query.status ? eq(outboxDeliveries.status, query.status) : undefined,
         ),
       )
       .orderBy(desc(outbox.seq))
-      .limit(query.data.limit);
+      .limit(query.limit);
     res.json({ items: rows.map((d) => deliveryView(row.id, d)) });
   });
 

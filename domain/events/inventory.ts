@@ -4,6 +4,8 @@ import {
   checkOrderUpTo,
   dateSchema,
   idSchema,
+  MAX_QUANTITY,
+  nonNegativeQuantity,
   quantitySchema,
   reorderSettingsShape,
   skuSchema,
@@ -19,9 +21,11 @@ export const stockAdjustedV1 = z
     delta: z
       .number()
       .int()
+      .min(-MAX_QUANTITY)
+      .max(MAX_QUANTITY)
       .refine((n) => n !== 0, 'must not be 0')
       .optional(),
-    quantity: z.number().int().min(0).optional(),
+    quantity: nonNegativeQuantity.optional(),
     reason: z.string().min(1).max(200),
   })
   .strict()

@@ -5,6 +5,7 @@ import {
   idSchema,
   minorUnits,
   paymentTermsSchema,
+  quantitySchema,
   reorderSettingsSchema,
   skuSchema,
   timeZoneSchema,
@@ -96,7 +97,7 @@ export const supplierUpsertedV1 = z
     email: z.email().max(254).optional(),
     currency: currencySchema.optional(),
     leadTimeDays: z.number().int().min(0).max(365).optional(),
-    minOrderQuantity: z.number().int().min(1).optional(),
+    minOrderQuantity: quantitySchema.optional(),
   })
   .strict()
   .meta({

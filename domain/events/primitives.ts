@@ -79,11 +79,14 @@ export const positiveMinorUnits = z
   .max(Number.MAX_SAFE_INTEGER)
   .describe('money as a positive integer in minor units of the currency (2500 is 25.00)');
 
+/** The largest quantity a stock or order column holds (a Postgres integer). */
+export const MAX_QUANTITY = 2_147_483_647;
+
 /** A quantity in the SKU's stock unit: a positive integer. */
-export const quantitySchema = z.number().int().min(1);
+export const quantitySchema = z.number().int().min(1).max(MAX_QUANTITY);
 
 /** A quantity in the SKU's stock unit that may be 0. */
-export const nonNegativeQuantity = z.number().int().min(0);
+export const nonNegativeQuantity = z.number().int().min(0).max(MAX_QUANTITY);
 
 /** A point in time: ISO 8601 with an offset (Z or ±hh:mm). */
 export const timestampSchema = z.iso.datetime({
@@ -123,10 +126,10 @@ function isKnownTimeZone(timeZone: string): boolean {
 
 /** The fields of a min/max reorder rule, to spread into an event that carries one. */
 export const reorderSettingsShape = {
-  reorderPoint: z.number().int().min(0),
-  orderUpTo: z.number().int().min(1),
-  packMultiple: z.number().int().min(1),
-  minOrderQuantity: z.number().int().min(1),
+  reorderPoint: nonNegativeQuantity,
+  orderUpTo: quantitySchema,
+  packMultiple: quantitySchema,
+  minOrderQuantity: quantitySchema,
   leadTimeDays: z.number().int().min(0).max(365),
   supplierId: idSchema,
 };

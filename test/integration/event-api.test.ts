@@ -238,7 +238,7 @@ describe('GET /v1/events', () => {
       [{ from: 'yesterday' }, 'from'],
       [{ cursor: 'nonsense' }, 'cursor'],
       [{ type: 'order.exploded' }, 'type'],
-      [{ colour: 'blue' }, '(root)'],
+      [{ colour: 'blue' }, 'colour'],
     ];
     for (const [query, path] of cases) {
       const res = await request(h.app).get('/v1/events').query(query).expect(400);
