@@ -5,6 +5,7 @@ import { createCrmActivities } from './crm';
 import { createInventoryActivities } from './inventory';
 import { createSalesActivities } from './sales';
 import { createProcurementActivities } from './procurement';
+import { createReconciliationBatchActivities } from './reconciliation-batch';
 import { createSettingsActivities } from './settings';
 import { createWebhookActivities } from './webhooks';
 
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProcurementActivities(deps),
     ...createCrmActivities(deps),
     ...createWebhookActivities(deps),
+    ...createReconciliationBatchActivities(deps),
   };
 }
 

@@ -14,6 +14,7 @@ import { ledgerRouter } from './ledger';
 import { masterDataRouter } from './masterdata';
 import { ordersRouter } from './orders';
 import { purchaseOrdersRouter } from './purchase-orders';
+import { reconciliationRunsRouter } from './reconciliation-runs';
 import { subscriptionsRouter } from './subscriptions';
 import { buildOpenApiDocument } from './openapi';
 import { errorHandler, notFoundHandler, sendReadiness } from './problem';
@@ -113,6 +114,7 @@ export function createApp(options: AppOptions): Express {
   app.use(purchaseOrdersRouter(deps));
   app.use(crmRouter(deps));
   app.use(subscriptionsRouter(deps));
+  app.use(reconciliationRunsRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -7,6 +7,7 @@ import { registerCrmPaths } from './openapi-crm';
 import { registerInventoryPaths } from './openapi-inventory';
 import { registerOrderPaths } from './openapi-orders';
 import { registerSubscriptionPaths } from './openapi-subscriptions';
+import { registerReconciliationRunPaths } from './openapi-reconciliation-runs';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
@@ -15,4 +16,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerInventoryPaths,
   registerCrmPaths,
   registerSubscriptionPaths,
+  registerReconciliationRunPaths,
 ];

@@ -5,3 +5,4 @@ export { procurementWorkflow } from './procurement';
 export { ticketWorkflow } from './ticket';
 export { customerFollowUpWorkflow } from './customer-follow-up';
 export { webhookSubscriptionWorkflow } from './webhook-subscription';
+export { reconciliationBatchWorkflow } from './reconciliation-batch';

@@ -9,3 +9,4 @@ export * from './procurement';
 export * from './crm';
 export * from './outbox';
 export * from './webhooks';
+export * from './reconciliation-runs';
