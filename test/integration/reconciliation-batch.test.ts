@@ -20,6 +20,16 @@ beforeAll(async () => {
   h = await startHarness({ settings: SETTINGS });
 });
 afterAll(async () => {
+  // the reviews the batch started belong to the real-time matcher's workflow: stop them here
+  if (h) {
+    const rows = await q<{ payment_id: string }>(sql`select payment_id from payments where status = 'exception'`);
+    for (const r of rows) {
+      await h.temporal.client.workflow
+        .getHandle(paymentReconciliationWorkflowId(r.payment_id))
+        .terminate('test done')
+        .catch(() => undefined);
+    }
+  }
   await h?.close();
 });
 
@@ -198,7 +208,8 @@ describe('nightly reconciliation batch', () => {
     // the first of the two identical payments is matched, the second is a possible duplicate
     expect((await paymentRow(`P-${x}-2`))?.status).toBe('allocated');
     const dup = await paymentRow(`P-${x}-3`);
-    expect(dup).toMatchObject({ status: 'exception', proposed_invoice_number: `INV-${x}-O3` });
+    // it lost O3 to the first in pass 1; in pass 2 O3 is paid, so the rules propose nothing
+    expect(dup).toMatchObject({ status: 'exception', proposed_invoice_number: null });
     expect(dup?.exception_reason).toContain(`possible duplicate of payment P-${x}-2`);
     expect(report.exceptions.belowThreshold).toBeGreaterThanOrEqual(1);
     expect(report.exceptions.possibleDuplicates).toBeGreaterThanOrEqual(1);
@@ -206,7 +217,6 @@ describe('nightly reconciliation batch', () => {
     for (const id of [`P-${x}-1`, `P-${x}-3`]) {
       const d = await h.temporal.client.workflow.getHandle(paymentReconciliationWorkflowId(id)).describe();
       expect(d.type).toBe(WORKFLOW_TYPES.paymentReconciliation);
-      await h.temporal.client.workflow.getHandle(paymentReconciliationWorkflowId(id)).terminate('test done');
     }
   });
 
@@ -279,8 +289,9 @@ describe('nightly reconciliation batch', () => {
     // what the TypeScript rules decide, payment by payment in payment-id order, before the run
     const rs = h.settings.finance.reconciliation;
     const pays = await q<{ payment_id: string; amount: string; customer_id: string | null; payer_name: string;
-      reference: string | null; day: string; received_at: Date }>(sql`
-      select payment_id, amount::text, customer_id, payer_name, reference, received_at,
+      reference: string | null; day: string; ms: string }>(sql`
+      select payment_id, amount::text, customer_id, payer_name, reference,
+             (extract(epoch from received_at) * 1000)::bigint::text as ms,
              to_char((received_at at time zone 'UTC')::date, 'YYYY-MM-DD') as day
         from payments where payment_id like ${`P-${prefix}%`} order by payment_id`);
     const invs = await q<{ invoice_number: string; customer_id: string; order_id: string; total: string; issued_on: string }>(sql`
@@ -295,8 +306,8 @@ describe('nightly reconciliation batch', () => {
           Number(o.amount) === Number(p.amount) &&
           o.reference === p.reference &&
           (p.customer_id ? o.customer_id === p.customer_id : o.customer_id === null && o.payer_name === p.payer_name) &&
-          o.received_at < p.received_at &&
-          p.received_at.getTime() - o.received_at.getTime() <= 7 * 86_400_000,
+          Number(o.ms) < Number(p.ms) &&
+          Number(p.ms) - Number(o.ms) <= 7 * 86_400_000,
       );
       const candidates: Candidate[] = invs
         .filter((i) => (outstanding.get(i.invoice_number) ?? 0) > 0)

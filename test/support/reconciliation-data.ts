@@ -68,7 +68,7 @@ export async function seedReceivables(
 /** The invoices' journal entries (Dr receivables / Cr revenue), set-based. */
 async function postInvoiceEntries(db: Db, invoiceNumbers: string[] | null): Promise<void> {
   const filter = invoiceNumbers
-    ? sql`i.invoice_number = any(${invoiceNumbers}::text[])`
+    ? sql`i.invoice_number in (select jsonb_array_elements_text(${JSON.stringify(invoiceNumbers)}::jsonb))`
     : sql`not exists (select 1 from journal_entries j where j.idempotency_key = 'invoice/' || i.invoice_number)`;
   await db.execute(sql`
     with e as (
