@@ -9,10 +9,7 @@ import { eq, sql } from 'drizzle-orm';
 import { receivablesAgeing } from '../db/queries/ageing';
 import { reconcilePage, runPageLists } from '../db/queries/reconciliation-batch';
 import { reconciliationRuns } from '../db/schema';
-import type {
-  ReconciliationPageResult,
-  ReconciliationRunReport,
-} from '../domain/reconciliation-batch';
+import type { ReconciliationPageResult, ReconciliationRunReport } from '../domain/reconciliation-batch';
 import type { PaymentReconciliationInput } from '../domain/reconciliation';
 import { invoiceSettlementChangedSignal } from '../domain/sales';
 import {
@@ -103,7 +100,9 @@ export function createReconciliationBatchActivities({ db, settings, taskQueuePre
      * for payment) to re-read their invoice. An order without a running workflow is counted, not an
      * error. Signals are idempotent for the order (it re-reads), so a retry may send them again.
      */
-    async notifyReconciledOrders(input: { runId: string }): Promise<{ signalled: number; notRunning: number }> {
+    async notifyReconciledOrders(input: {
+      runId: string;
+    }): Promise<{ signalled: number; notRunning: number }> {
       const { notify } = await runPageLists(db, input.runId);
       const client = Context.current().client;
       let signalled = 0;
@@ -170,7 +169,11 @@ export function createReconciliationBatchActivities({ db, settings, taskQueuePre
       const report: ReconciliationRunReport = { ...input.report, ageing, phases };
       await db
         .update(reconciliationRuns)
-        .set({ status: 'completed', finishedAt: sql`coalesce(${reconciliationRuns.finishedAt}, now())`, report })
+        .set({
+          status: 'completed',
+          finishedAt: sql`coalesce(${reconciliationRuns.finishedAt}, now())`,
+          report,
+        })
         .where(eq(reconciliationRuns.id, input.report.runId));
       return report;
     },

@@ -37,20 +37,31 @@ const reportSchema = z
     deferred: z
       .number()
       .int()
-      .meta({ description: 'Payments still contended for an invoice after the last pass; the next run takes them.' }),
+      .meta({
+        description: 'Payments still contended for an invoice after the last pass; the next run takes them.',
+      }),
     ordersNotified: z.object({ signalled: z.number().int(), notRunning: z.number().int() }),
     ageing: z.array(
       z.object({
         currency: z.string(),
-        buckets: z.record(z.string(), z.object({ amount: z.number().int(), invoices: z.number().int() })).meta({
-          description: 'current, days1to30, days31to60, days61to90, over90 (days past due on asOf).',
-        }),
+        buckets: z
+          .record(z.string(), z.object({ amount: z.number().int(), invoices: z.number().int() }))
+          .meta({
+            description: 'current, days1to30, days31to60, days61to90, over90 (days past due on asOf).',
+          }),
         total: z.number().int(),
       }),
     ),
     phases: z
       .record(z.string(), z.number())
-      .meta({ description: 'Milliseconds: start, match, matchDb (sum of page transactions), notify, exceptions, report, total.' }),
+      .meta({
+        description:
+          'Milliseconds: start, match, matchDb (sum of page transactions), notify, exceptions, report, total.',
+      }),
+    matchParts: z.record(z.string(), z.number()).meta({
+      description:
+        'Milliseconds of the page transactions by part (read, propose, apply, exceptions, ledgerCheck, store).',
+    }),
   })
   .meta({ id: 'ReconciliationRunReport' });
 

@@ -52,7 +52,12 @@ export function reconciliationRunsRouter(deps: AppDeps): Router {
     workflow: { id: r.workflowId, runId: r.workflowRunId },
     links: {
       self: `/v1/reconciliation/runs/${encodeURIComponent(r.id)}`,
-      temporalUi: executionUiLink(deps.temporal.uiUrl, deps.temporal.namespace, r.workflowId, r.workflowRunId ?? undefined),
+      temporalUi: executionUiLink(
+        deps.temporal.uiUrl,
+        deps.temporal.namespace,
+        r.workflowId,
+        r.workflowRunId ?? undefined,
+      ),
     },
   });
 
@@ -60,7 +65,8 @@ export function reconciliationRunsRouter(deps: AppDeps): Router {
   router.get('/v1/reconciliation/runs/:id', async (req, res) => {
     const id = pathParam(req, 'id', runIdSchema);
     const [row] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, id));
-    if (!row) throw new Problem(404, 'not-found', 'Reconciliation run not found', `No reconciliation run ${id}.`);
+    if (!row)
+      throw new Problem(404, 'not-found', 'Reconciliation run not found', `No reconciliation run ${id}.`);
     res.json(view(row, true));
   });
 
@@ -74,7 +80,10 @@ export function reconciliationRunsRouter(deps: AppDeps): Router {
       where = sql`(${reconciliationRuns.startedAt}, ${reconciliationRuns.id}) < (${c.startedAt}::timestamptz, ${c.id})`;
     }
     const rows = await db
-      .select({ ...getTableColumns(reconciliationRuns), startedAtText: sql<string>`${reconciliationRuns.startedAt}::text` })
+      .select({
+        ...getTableColumns(reconciliationRuns),
+        startedAtText: sql<string>`${reconciliationRuns.startedAt}::text`,
+      })
       .from(reconciliationRuns)
       .where(where)
       .orderBy(desc(reconciliationRuns.startedAt), desc(reconciliationRuns.id))

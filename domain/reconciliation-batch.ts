@@ -15,7 +15,10 @@ export type AmountByCurrency = Record<string, number>;
 /** Receivables ageing of one currency (the shape of db/queries/ageing.ts receivablesAgeing). */
 export interface AgeingByCurrency {
   currency: string;
-  buckets: Record<'current' | 'days1to30' | 'days31to60' | 'days61to90' | 'over90', { amount: number; invoices: number }>;
+  buckets: Record<
+    'current' | 'days1to30' | 'days31to60' | 'days61to90' | 'over90',
+    { amount: number; invoices: number }
+  >;
   total: number;
 }
 
@@ -52,6 +55,8 @@ export interface ReconciliationPageResult {
   ordersToNotify: number;
   /** Time spent in the page's transaction, milliseconds (measured by the activity). */
   dbMs: number;
+  /** Milliseconds per part of the page: read, propose, apply, exceptions, ledgerCheck, store. */
+  timings: Record<string, number>;
   /** True when the page had been committed before (a retry): nothing was written now. */
   repeated: boolean;
 }
@@ -80,7 +85,17 @@ export interface ReconciliationRunReport {
   /** Receivables ageing after the run, as of `asOf`. */
   ageing: AgeingByCurrency[];
   /** Wall-clock milliseconds of each phase (workflow clock), and the summed page transactions. */
-  phases: { start: number; match: number; matchDb: number; notify: number; exceptions: number; report: number; total: number };
+  phases: {
+    start: number;
+    match: number;
+    matchDb: number;
+    notify: number;
+    exceptions: number;
+    report: number;
+    total: number;
+  };
+  /** The page transactions' time by part, summed over the pages (milliseconds). */
+  matchParts: Record<string, number>;
 }
 
 export const EMPTY_RULE_TOTALS = (): Record<AutoRule, RuleTotals> => ({

@@ -35,7 +35,10 @@ const { reconcilePaymentsPage, notifyReconciledOrders, startPaymentReviews } = p
   },
 });
 
-const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+const scheduledStartTime = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
 
 /** The day the run is for: the input's, else the Schedule's scheduled time, else the start time (UTC). */
 function runDay(input: ReconciliationBatchInput): string {
@@ -73,12 +76,17 @@ export async function reconciliationBatchWorkflow(
     deferred: 0,
     ordersNotified: { signalled: 0, notRunning: 0 },
     phases: { start: t1 - t0, match: 0, matchDb: 0, notify: 0, exceptions: 0, report: 0, total: 0 },
+    matchParts: {},
   };
 
   let cursor: string | null = null;
   let ordersToNotify = 0;
   for (let pageNo = 1; ; pageNo++) {
-    const page: ReconciliationPageResult = await reconcilePaymentsPage({ runId, pageNo, afterPaymentId: cursor });
+    const page: ReconciliationPageResult = await reconcilePaymentsPage({
+      runId,
+      pageNo,
+      afterPaymentId: cursor,
+    });
     report.pages = pageNo;
     report.paymentsScanned += page.scanned;
     for (const rule of Object.keys(matched) as AutoRule[]) {
@@ -96,6 +104,7 @@ export async function reconciliationBatchWorkflow(
     addAmounts(report.unallocated.amount, page.unmatched.amount);
     report.deferred += page.deferred;
     report.phases.matchDb += page.dbMs;
+    addAmounts(report.matchParts, page.timings);
     ordersToNotify += page.ordersToNotify;
     cursor = page.cursor;
     if (page.done) break;

@@ -23,6 +23,7 @@
  *     retry of a committed page reads it and writes nothing.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../client';
 import type { ReconciliationSettings } from '../../domain/settings/finance';
 import {
@@ -46,11 +47,7 @@ export interface PageRequest {
   pageSize: number;
   settings: Pick<
     ReconciliationSettings,
-    | 'referencePattern'
-    | 'lookBackDays'
-    | 'tolerancePercent'
-    | 'toleranceAmount'
-    | 'confidenceThreshold'
+    'referencePattern' | 'lookBackDays' | 'tolerancePercent' | 'toleranceAmount' | 'confidenceThreshold'
   > & { duplicateWindowMs: number };
   /** Correlation id of every row the run writes (`reconciliation-run/<runId>`). */
   correlationId: string;
@@ -66,6 +63,28 @@ export type OrderToNotify = {
 
 const W = CONFIDENCE_WEIGHTS;
 
+/** Statement timings when RECONCILIATION_PROFILE is set (the benchmark prints them). */
+export const statementProfile = new Map<string, number>();
+const profileDialect = new PgDialect({ casing: 'snake_case' });
+
+async function exec(tx: Tx, q: SQL) {
+  if (!process.env.RECONCILIATION_PROFILE) return tx.execute(q);
+  const t0 = Date.now();
+  const text = profileDialect.sqlToQuery(q).sql.replace(/\s+/g, ' ').trim();
+  try {
+    if (process.env.RECONCILIATION_PROFILE === 'explain' && /^(insert|update|with|create temp table \w+ on commit drop as)/i.test(text)) {
+      const { rows } = await tx.execute<{ 'QUERY PLAN': string }>(sql`explain (analyze) ${q}`);
+      if (Date.now() - t0 > 200) {
+        console.log(`---- ${Date.now() - t0} ms ${text.slice(0, 90)}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+      }
+      return { rows: [] } as unknown as Awaited<ReturnType<Tx['execute']>>;
+    }
+    return await tx.execute(q);
+  } finally {
+    statementProfile.set(text.slice(0, 90), (statementProfile.get(text.slice(0, 90)) ?? 0) + Date.now() - t0);
+  }
+}
+
 /** Reads a stored page result, if the page was committed before. */
 async function storedPage(tx: Tx, runId: string, pageNo: number): Promise<ReconciliationPageResult | null> {
   const { rows } = await tx.execute<{ result: ReconciliationPageResult }>(
@@ -80,8 +99,22 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
   const prior = await storedPage(tx, req.runId, req.pageNo);
   if (prior) return prior;
   const s = req.settings;
-  const step = (name: string) => req.progress?.(name);
-  const run = (q: SQL) => tx.execute(q);
+  const timings: Record<string, number> = {
+    read: 0,
+    propose: 0,
+    apply: 0,
+    exceptions: 0,
+    ledgerCheck: 0,
+    store: 0,
+  };
+  let mark = Date.now();
+  const step = (name: string, phase?: string) => {
+    const now = Date.now();
+    if (phase) timings[phase] = (timings[phase] ?? 0) + (now - mark);
+    mark = now;
+    req.progress?.(name);
+  };
+  const run = (q: SQL) => exec(tx, q);
 
   // ---- 1. the page ------------------------------------------------------------------------------
   await run(sql`
@@ -126,24 +159,36 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
     ) on commit drop`);
 
   // ---- 2. possible duplicates: an earlier payment of the same payer, amount and reference -------
+  // by the payer's index (customer, received) for known payers, by payer name for unknown ones
+  const window = sql`${s.duplicateWindowMs} * interval '1 millisecond'`;
   await run(sql`
     insert into rb_exc (payment_id, anomalies, reasons)
-    select p.payment_id, array['possible_duplicate'],
-           array['possible duplicate of payment ' || min(q.payment_id) || ' (same payer, amount and reference within '
+    select d.payment_id, array['possible_duplicate'],
+           array['possible duplicate of payment ' || min(d.earlier) || ' (same payer, amount and reference within '
                  || ${String(Math.round(s.duplicateWindowMs / 1000))} || ' s)']
-      from rb_pay p
-      join payments q
-        on q.payment_id <> p.payment_id
-       and q.currency = p.currency
-       and q.amount = p.amount
-       and q.reference is not distinct from p.reference
-       and q.status <> 'refunded'
-       and q.received_at >= p.received_at - ${s.duplicateWindowMs} * interval '1 millisecond'
-       and (q.received_at < p.received_at or (q.received_at = p.received_at and q.payment_id < p.payment_id))
-       and ((p.customer_id is not null and q.customer_id = p.customer_id)
-            or (p.customer_id is null and p.payer_name is not null and q.customer_id is null and q.payer_name = p.payer_name))
-     group by p.payment_id`);
-  step('duplicates');
+      from (
+        select p.payment_id, q.payment_id as earlier, q.received_at, q.status, q.reference, q.amount, q.currency,
+               p.received_at as p_received_at, p.reference as p_reference, p.amount as p_amount, p.currency as p_currency
+          from rb_pay p
+          join payments q on q.customer_id = p.customer_id
+                         and q.received_at between p.received_at - ${window} and p.received_at
+         where p.customer_id is not null
+        union all
+        select p.payment_id, q.payment_id, q.received_at, q.status, q.reference, q.amount, q.currency,
+               p.received_at, p.reference, p.amount, p.currency
+          from rb_pay p
+          join payments q on q.payer_name = p.payer_name and q.customer_id is null
+                         and q.received_at between p.received_at - ${window} and p.received_at
+         where p.customer_id is null and p.payer_name is not null
+      ) d
+     where d.earlier <> d.payment_id
+       and d.currency = d.p_currency
+       and d.amount = d.p_amount
+       and d.reference is not distinct from d.p_reference
+       and d.status <> 'refunded'
+       and (d.received_at < d.p_received_at or d.earlier < d.payment_id)
+     group by d.payment_id`);
+  step('duplicates', 'read');
 
   // reference tokens: the first capture group of the pattern, or its whole match (as invoiceNumbersIn)
   await run(sql`
@@ -160,8 +205,9 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
     ).rows;
     if (Number(n) === 0) break;
     passes = pass;
-    await matchPass(tx, req, pass);
-    step(`pass ${pass}`);
+    step(`pass ${pass}`, 'read');
+    await matchPass(tx, req, pass, () => step(`pass ${pass} proposed`, 'propose'));
+    step(`pass ${pass} applied`, 'apply');
   }
   {
     const [{ n } = { n: '0' }] = (
@@ -189,9 +235,17 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
 
   const totals = await pageTotals(tx);
   const notify = (
-    await tx.execute<OrderToNotify & Record<string, unknown>>(sql`select order_id as "orderId", invoice_number as "invoiceNumber",
+    await tx.execute<
+      OrderToNotify & Record<string, unknown>
+    >(sql`select order_id as "orderId", invoice_number as "invoiceNumber",
       payment_id as "paymentId" from rb_notify order by payment_id, invoice_number`)
   ).rows;
+
+  step('exceptions', 'exceptions');
+  // the deferred ledger checks (every entry balanced, two lines or more) run here instead of at
+  // commit, so their cost is measured; nothing is weakened, they still run in this transaction
+  await run(sql`set constraints all immediate`);
+  step('ledger checked', 'ledgerCheck');
 
   const result: ReconciliationPageResult = {
     pageNo: req.pageNo,
@@ -207,20 +261,21 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
     deferred,
     ordersToNotify: notify.length,
     dbMs: Date.now() - t0,
+    timings,
     repeated: false,
   };
   await run(sql`
     insert into reconciliation_run_pages (run_id, page_no, after_payment_id, result, exceptions, notify)
     values (${req.runId}, ${req.pageNo}, ${req.afterPaymentId}, ${JSON.stringify(result)}::jsonb,
             ${JSON.stringify(exceptions)}::jsonb, ${JSON.stringify(notify)}::jsonb)`);
-  step('stored');
+  step('stored', 'store');
   return result;
 }
 
 /** One pass over the undecided payments of the page: propose, resolve contention, apply. */
-async function matchPass(tx: Tx, req: PageRequest, pass: number): Promise<void> {
+async function matchPass(tx: Tx, req: PageRequest, pass: number, proposed: () => void): Promise<void> {
   const s = req.settings;
-  const run = (q: SQL) => tx.execute(q);
+  const run = (q: SQL) => exec(tx, q);
   const threshold = s.confidenceThreshold;
 
   // ---- candidates -------------------------------------------------------------------------------
@@ -262,6 +317,8 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number): Promise<void> 
       inv_customer_id text not null, rule text not null, ordinal int not null,
       amount bigint not null, write_off bigint not null default 0, credit bigint not null default 0
     ) on commit drop`);
+  await run(sql`create index on rb_palloc (payment_id)`);
+  await run(sql`create index on rb_palloc (invoice_number)`);
   await run(sql`
     create temp table rb_prop (
       payment_id text primary key, rule text not null, confidence numeric not null, reasons text[] not null
@@ -377,6 +434,7 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number): Promise<void> 
            unallocated - least(unallocated, outstanding)
       from e where k = 1`);
   await run(sql`drop table rb_own`);
+  await run(sql`analyze rb_palloc`);
 
   // ---- contention: an invoice goes to the lowest payment id that wants it in this pass ------------
   // decided now: payments with no proposal, and payments none of whose invoices a lower id wants
@@ -423,7 +481,8 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number): Promise<void> 
      where d.confidence >= ${threshold}::numeric
        and not exists (select 1 from rb_exc e where e.payment_id = a.payment_id)`);
   await run(sql`update rb_pay p set decided = true from rb_decided d where p.payment_id = d.payment_id`);
-
+  await run(sql`analyze rb_pay`);
+  proposed();
   await applyAllocations(tx, req, pass);
 }
 
@@ -449,7 +508,7 @@ function proposalJson(d: SQL): SQL {
  * the orders' paid amounts.
  */
 async function applyAllocations(tx: Tx, req: PageRequest, pass: number): Promise<void> {
-  const run = (q: SQL) => tx.execute(q);
+  const run = (q: SQL) => exec(tx, q);
   const corr = req.correlationId;
   const A = ACCOUNT_CODES;
   await run(sql`
@@ -580,7 +639,13 @@ async function pageTotals(
 ): Promise<Pick<ReconciliationPageResult, 'matched' | 'writeOffs' | 'credits' | 'unmatched'>> {
   const matched = EMPTY_RULE_TOTALS();
   const byRule = (
-    await tx.execute<{ rule: AutoRule; currency: string; payments: string; allocations: string; amount: string }>(sql`
+    await tx.execute<{
+      rule: AutoRule;
+      currency: string;
+      payments: string;
+      allocations: string;
+      amount: string;
+    }>(sql`
       select rule, currency, count(distinct payment_id)::text as payments, count(*)::text as allocations,
              sum(amount)::text as amount
         from rb_alloc group by rule, currency`)

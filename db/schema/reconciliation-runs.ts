@@ -3,7 +3,17 @@
  * (its counts, exceptions and orders to notify), so a page retried after its commit changes nothing.
  */
 import { sql } from 'drizzle-orm';
-import { check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 import { createdAt, sqlList } from './columns';
 
 export const RECONCILIATION_RUN_STATUSES = ['running', 'completed', 'failed'] as const;
@@ -43,9 +53,13 @@ export const reconciliationRunPages = pgTable(
     /** Counts and amounts (ReconciliationPageResult without the lists). */
     result: jsonb('result').notNull(),
     /** Exceptions raised by the page: [{ paymentId, review }]. */
-    exceptions: jsonb('exceptions').notNull().default(sql`'[]'::jsonb`),
+    exceptions: jsonb('exceptions')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     /** Orders whose invoice the page allocated while they wait for payment: [{ orderId, invoiceNumber, paymentId }]. */
-    notify: jsonb('notify').notNull().default(sql`'[]'::jsonb`),
+    notify: jsonb('notify')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.pageNo] })],

@@ -3,6 +3,7 @@ import { customerFollowUpScenario } from './customer-follow-up';
 import { inventoryItemScenario } from './inventory-item';
 import { orderScenarios } from './order';
 import { procurementCancelledScenario, procurementReceivedScenario } from './procurement';
+import { reconciliationBatchScenario } from './reconciliation-batch';
 import type { HistoryScenario } from './scenario';
 import { ticketScenario } from './ticket';
 import { webhookSubscriptionScenario } from './webhook-subscription';
@@ -15,4 +16,5 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   ticketScenario,
   customerFollowUpScenario,
   webhookSubscriptionScenario,
+  reconciliationBatchScenario,
 ];

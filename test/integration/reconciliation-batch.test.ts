@@ -22,7 +22,9 @@ beforeAll(async () => {
 afterAll(async () => {
   // the reviews the batch started belong to the real-time matcher's workflow: stop them here
   if (h) {
-    const rows = await q<{ payment_id: string }>(sql`select payment_id from payments where status = 'exception'`);
+    const rows = await q<{ payment_id: string }>(
+      sql`select payment_id from payments where status = 'exception'`,
+    );
     for (const r of rows) {
       await h.temporal.client.workflow
         .getHandle(paymentReconciliationWorkflowId(r.payment_id))
@@ -44,7 +46,13 @@ async function runBatch(): Promise<{ runId: string; report: ReconciliationRunRep
   });
 }
 
-const invoice = (prefix: string, n: number, customerId: string, total: number, issuedOn: string): SeedInvoice => ({
+const invoice = (
+  prefix: string,
+  n: number,
+  customerId: string,
+  total: number,
+  issuedOn: string,
+): SeedInvoice => ({
   invoiceNumber: `INV-${prefix}-O${n}`,
   orderId: `${prefix}-O${n}`,
   customerId,
@@ -62,8 +70,13 @@ const payment = (id: string, amount: number, customerId: string | null, referenc
 });
 
 async function paymentRow(id: string) {
-  const [row] = await q<{ status: string; amount_allocated: string; customer_id: string | null;
-    exception_reason: string | null; proposed_invoice_number: string | null }>(
+  const [row] = await q<{
+    status: string;
+    amount_allocated: string;
+    customer_id: string | null;
+    exception_reason: string | null;
+    proposed_invoice_number: string | null;
+  }>(
     sql`select status, amount_allocated::text, customer_id, exception_reason, proposed_invoice_number
           from payments where payment_id = ${id}`,
   );
@@ -110,20 +123,35 @@ describe('nightly reconciliation batch', () => {
     });
     const { runId, report } = await runBatch();
 
-    expect(await allocationsOf(`P-${x}-1`)).toEqual([{ invoice_number: `INV-${x}-O1`, amount: '10000', match_rule: 'reference' }]);
-    expect(await allocationsOf(`P-${x}-2`)).toEqual([{ invoice_number: `INV-${x}-O2`, amount: '7777', match_rule: 'exact_amount' }]);
+    expect(await allocationsOf(`P-${x}-1`)).toEqual([
+      { invoice_number: `INV-${x}-O1`, amount: '10000', match_rule: 'reference' },
+    ]);
+    expect(await allocationsOf(`P-${x}-2`)).toEqual([
+      { invoice_number: `INV-${x}-O2`, amount: '7777', match_rule: 'exact_amount' },
+    ]);
     expect(await allocationsOf(`P-${x}-3`)).toEqual([
       { invoice_number: `INV-${x}-O3`, amount: '3000', match_rule: 'oldest_first' },
       { invoice_number: `INV-${x}-O4`, amount: '4500', match_rule: 'oldest_first' },
     ]);
-    expect(await allocationsOf(`P-${x}-4`)).toEqual([{ invoice_number: `INV-${x}-O6`, amount: '7997', match_rule: 'tolerance' }]);
-    expect(await allocationsOf(`P-${x}-5`)).toEqual([{ invoice_number: `INV-${x}-O7`, amount: '5000', match_rule: 'reference' }]);
+    expect(await allocationsOf(`P-${x}-4`)).toEqual([
+      { invoice_number: `INV-${x}-O6`, amount: '7997', match_rule: 'tolerance' },
+    ]);
+    expect(await allocationsOf(`P-${x}-5`)).toEqual([
+      { invoice_number: `INV-${x}-O7`, amount: '5000', match_rule: 'reference' },
+    ]);
     for (const i of [1, 2, 3, 4, 5]) expect((await paymentRow(`P-${x}-${i}`))?.status).toBe('allocated');
 
-    const inv = await q<{ invoice_number: string; status: string; amount_paid: string; amount_written_off: string }>(sql`
+    const inv = await q<{
+      invoice_number: string;
+      status: string;
+      amount_paid: string;
+      amount_written_off: string;
+    }>(sql`
       select invoice_number, status, amount_paid::text, amount_written_off::text from invoices
        where invoice_number like ${`INV-${x}-%`} order by invoice_number`);
-    expect(inv.map((i) => [i.invoice_number.slice(-2), i.status, i.amount_paid, i.amount_written_off])).toEqual([
+    expect(
+      inv.map((i) => [i.invoice_number.slice(-2), i.status, i.amount_paid, i.amount_written_off]),
+    ).toEqual([
       ['O1', 'paid', '10000', '0'],
       ['O2', 'paid', '7777', '0'],
       ['O3', 'paid', '3000', '0'],
@@ -133,7 +161,9 @@ describe('nightly reconciliation batch', () => {
       ['O7', 'paid', '5000', '0'],
     ]);
     // the orders' paid amount follows the invoice
-    const [order6] = await q<{ amount_paid: string }>(sql`select amount_paid::text from sales_orders where order_id = ${`${x}-O6`}`);
+    const [order6] = await q<{ amount_paid: string }>(
+      sql`select amount_paid::text from sales_orders where order_id = ${`${x}-O6`}`,
+    );
     expect(order6?.amount_paid).toBe('7997');
 
     // one entry per (payment, invoice), the write-off and the credit
@@ -234,11 +264,17 @@ describe('nightly reconciliation batch', () => {
       ],
     });
     await runBatch();
-    expect(await allocationsOf(`P-${x}-1`)).toEqual([{ invoice_number: `INV-${x}-O1`, amount: '4000', match_rule: 'reference' }]);
+    expect(await allocationsOf(`P-${x}-1`)).toEqual([
+      { invoice_number: `INV-${x}-O1`, amount: '4000', match_rule: 'reference' },
+    ]);
     expect(await allocationsOf(`P-${x}-2`)).toEqual([]);
     expect((await paymentRow(`P-${x}-2`))?.status).toBe('unallocated');
-    expect(await allocationsOf(`P-${x}-3`)).toEqual([{ invoice_number: `INV-${x}-O2`, amount: '1000', match_rule: 'reference' }]);
-    const [inv] = await q<{ amount_paid: string }>(sql`select amount_paid::text from invoices where invoice_number = ${`INV-${x}-O1`}`);
+    expect(await allocationsOf(`P-${x}-3`)).toEqual([
+      { invoice_number: `INV-${x}-O2`, amount: '1000', match_rule: 'reference' },
+    ]);
+    const [inv] = await q<{ amount_paid: string }>(
+      sql`select amount_paid::text from invoices where invoice_number = ${`INV-${x}-O1`}`,
+    );
     expect(inv?.amount_paid).toBe('4000');
   });
 
@@ -256,7 +292,11 @@ describe('nightly reconciliation batch', () => {
     );
     const counts = async () =>
       (
-        await q<{ j: string; o: string; a: string }>(sql`select (select count(*) from journal_entries)::text as j,
+        await q<{
+          j: string;
+          o: string;
+          a: string;
+        }>(sql`select (select count(*) from journal_entries)::text as j,
           (select count(*) from outbox)::text as o, (select count(*) from payment_allocations)::text as a`)
       )[0];
     const req = {
@@ -277,7 +317,9 @@ describe('nightly reconciliation batch', () => {
     // a whole new run finds nothing more to do for it
     await runBatch();
     expect(await allocationsOf(`P-${x}-1`)).toHaveLength(1);
-    const [n] = await q<{ n: string }>(sql`select count(*)::text as n from journal_entries where idempotency_key like ${`%P-${x}-1%`}`);
+    const [n] = await q<{ n: string }>(
+      sql`select count(*)::text as n from journal_entries where idempotency_key like ${`%P-${x}-1%`}`,
+    );
     expect(n?.n).toBe('1');
   });
 
@@ -288,13 +330,26 @@ describe('nightly reconciliation batch', () => {
 
     // what the TypeScript rules decide, payment by payment in payment-id order, before the run
     const rs = h.settings.finance.reconciliation;
-    const pays = await q<{ payment_id: string; amount: string; customer_id: string | null; payer_name: string;
-      reference: string | null; day: string; ms: string }>(sql`
+    const pays = await q<{
+      payment_id: string;
+      amount: string;
+      customer_id: string | null;
+      payer_name: string;
+      reference: string | null;
+      day: string;
+      ms: string;
+    }>(sql`
       select payment_id, amount::text, customer_id, payer_name, reference,
              (extract(epoch from received_at) * 1000)::bigint::text as ms,
              to_char((received_at at time zone 'UTC')::date, 'YYYY-MM-DD') as day
         from payments where payment_id like ${`P-${prefix}%`} order by payment_id`);
-    const invs = await q<{ invoice_number: string; customer_id: string; order_id: string; total: string; issued_on: string }>(sql`
+    const invs = await q<{
+      invoice_number: string;
+      customer_id: string;
+      order_id: string;
+      total: string;
+      issued_on: string;
+    }>(sql`
       select invoice_number, customer_id, order_id, total::text, to_char(issued_on, 'YYYY-MM-DD') as issued_on
         from invoices where invoice_number like ${`INV-${prefix}%`}`);
     const outstanding = new Map(invs.map((i) => [i.invoice_number, Number(i.total)]));
@@ -305,7 +360,9 @@ describe('nightly reconciliation batch', () => {
           o.payment_id !== p.payment_id &&
           Number(o.amount) === Number(p.amount) &&
           o.reference === p.reference &&
-          (p.customer_id ? o.customer_id === p.customer_id : o.customer_id === null && o.payer_name === p.payer_name) &&
+          (p.customer_id
+            ? o.customer_id === p.customer_id
+            : o.customer_id === null && o.payer_name === p.payer_name) &&
           Number(o.ms) < Number(p.ms) &&
           Number(p.ms) - Number(o.ms) <= 7 * 86_400_000,
       );
@@ -319,7 +376,13 @@ describe('nightly reconciliation batch', () => {
           issuedOn: i.issued_on,
         }));
       const proposal = proposeMatch(
-        { paymentId: p.payment_id, unallocated: Number(p.amount), currency: 'EUR', customerId: p.customer_id, reference: p.reference },
+        {
+          paymentId: p.payment_id,
+          unallocated: Number(p.amount),
+          currency: 'EUR',
+          customerId: p.customer_id,
+          reference: p.reference,
+        },
         candidates,
         rs,
       );

@@ -55,7 +55,10 @@ export async function seedReceivables(
         values (${i.invoiceNumber}, ${i.orderId}, ${i.customerId}, ${cur}, ${i.total}, 0, ${i.total}, ${i.issuedOn},
                 ${addDays(i.issuedOn, 30)}, 'seed')`);
     }
-    await postInvoiceEntries(tx as unknown as Db, (data.invoices ?? []).map((i) => i.invoiceNumber));
+    await postInvoiceEntries(
+      tx as unknown as Db,
+      (data.invoices ?? []).map((i) => i.invoiceNumber),
+    );
     for (const p of data.payments ?? []) {
       await tx.execute(sql`
         insert into payments (payment_id, amount, currency, customer_id, payer_name, reference, received_at, method, correlation_id)
@@ -97,9 +100,9 @@ export interface GeneratedMix {
  * 65% reference with the exact amount, 3% reference from an unknown payer, 2% reference overpaid
  * (credit), 10% exact amount without reference, 5% short by 3 (tolerance), 8% unmatched (known
  * payer), 4% unmatched (unknown payer), 3% reference paying half. Every 20th customer pays its two
- * oldest invoices with one payment (oldest-first sum) and sends its third payment twice an hour
- * apart (a possible duplicate); every 50th (+1) has two equal invoices and pays the first without
- * reference (a tie: below the threshold).
+ * oldest invoices with one payment (oldest-first sum); every 100th also sends its third payment
+ * twice an hour apart (a possible duplicate); every 200th (+1) has two equal invoices and pays the
+ * first without reference (a tie: below the threshold).
  */
 export async function generateReceivables(
   db: Db,
@@ -125,7 +128,7 @@ export async function generateReceivables(
     // ties: the customer's invoices k=3 and k=4 are for the same amount
     await tx.execute(sql`
       update gen g set total = p.total from gen p
-       where g.c % 50 = 1 and g.k = 4 and p.i = g.i - 1`);
+       where g.c % 200 = 1 and g.k = 4 and p.i = g.i - 1`);
     await tx.execute(sql`
       insert into sales_orders (order_id, customer_id, status, currency, subtotal, tax, total, correlation_id)
       select order_id, customer_id, 'fulfilled', 'EUR', total, 0, total, 'seed' from gen`);
@@ -139,10 +142,11 @@ export async function generateReceivables(
         select g.*, lead(total) over (partition by c order by k) as next_total,
                case
                  when c % 20 = 0 and k = 0 then 'oldest_first'
-                 when c % 20 = 0 and k = 1 then 'duplicate'
+                 when c % 100 = 0 and k = 1 then 'duplicate'
+                 when c % 20 = 0 and k = 1 then 'unmatched'
                  when c % 20 = 0 and k = 2 then 'reference'
-                 when c % 50 = 1 and k = 3 then 'tie'
-                 when c % 50 = 1 and k = 4 then 'reference'
+                 when c % 200 = 1 and k = 3 then 'tie'
+                 when c % 200 = 1 and k = 4 then 'reference'
                  when m < 65 then 'reference'
                  when m < 68 then 'reference_unknown_payer'
                  when m < 70 then 'reference_overpaid'
