@@ -72,10 +72,15 @@ async function exec(tx: Tx, q: SQL) {
   const t0 = Date.now();
   const text = profileDialect.sqlToQuery(q).sql.replace(/\s+/g, ' ').trim();
   try {
-    if (process.env.RECONCILIATION_PROFILE === 'explain' && /^(insert|update|with|create temp table \w+ on commit drop as)/i.test(text)) {
+    if (
+      process.env.RECONCILIATION_PROFILE === 'explain' &&
+      /^(insert|update|with|create temp table \w+ on commit drop as)/i.test(text)
+    ) {
       const { rows } = await tx.execute<{ 'QUERY PLAN': string }>(sql`explain (analyze) ${q}`);
       if (Date.now() - t0 > 200) {
-        console.log(`---- ${Date.now() - t0} ms ${text.slice(0, 90)}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+        console.log(
+          `---- ${Date.now() - t0} ms ${text.slice(0, 90)}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`,
+        );
       }
       return { rows: [] } as unknown as Awaited<ReturnType<Tx['execute']>>;
     }
@@ -481,7 +486,6 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number, proposed: () =>
      where d.confidence >= ${threshold}::numeric
        and not exists (select 1 from rb_exc e where e.payment_id = a.payment_id)`);
   await run(sql`update rb_pay p set decided = true from rb_decided d where p.payment_id = d.payment_id`);
-  await run(sql`analyze rb_pay`);
   proposed();
   await applyAllocations(tx, req, pass);
 }

@@ -72,6 +72,9 @@ async function main(): Promise<void> {
     console.log(`generated in ${((t.generated - t.infraReady) / 1000).toFixed(1)} s:`, mix.kinds);
 
     console.log('running reconciliationBatchWorkflow…');
+    const postmaster = await postmasterPid(db);
+    const pgCpu0 = postgresCpuMs(postmaster);
+    const nodeCpu0 = process.cpuUsage();
     const { runId, report } = (await temporal.client.workflow.execute(WORKFLOW_TYPES.reconciliationBatch, {
       taskQueue: workflowTaskQueue(taskQueuePrefix, WORKFLOW_TYPES.reconciliationBatch),
       workflowId: `bench-reconciliation-${randomUUID().slice(0, 8)}`,
@@ -79,6 +82,11 @@ async function main(): Promise<void> {
     })) as { runId: string; report: ReconciliationRunReport };
     t.ran = Date.now();
     const wallMs = t.ran - t.generated;
+    const nodeCpu = process.cpuUsage(nodeCpu0);
+    const cpu = {
+      postgresMs: postgresCpuMs(postmaster) - pgCpu0,
+      nodeMs: Math.round((nodeCpu.user + nodeCpu.system) / 1000),
+    };
     console.log(`run ${runId} in ${(wallMs / 1000).toFixed(2)} s`);
 
     if (process.env.RECONCILIATION_PROFILE) {
@@ -118,6 +126,7 @@ async function main(): Promise<void> {
       matchPaymentsPerSecond: Math.round((report.paymentsScanned / report.phases.match) * 1000),
       matchedPayments,
       generateMs: t.generated - t.infraReady,
+      cpu,
       checks,
       machine,
       report: { ...report, ageing: report.ageing },
@@ -143,6 +152,44 @@ async function main(): Promise<void> {
 }
 
 type Db = ReturnType<typeof createDatabase>['db'];
+
+/** The embedded server's postmaster: the parent of this connection's backend. */
+async function postmasterPid(db: Db): Promise<number | null> {
+  const [row] = (await db.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows;
+  try {
+    const status = fs.readFileSync(`/proc/${row?.pid}/status`, 'utf8');
+    return Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? NaN) || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU milliseconds used by the Postgres server so far (Linux /proc): the postmaster with its reaped
+ * children, plus its live children. The difference over the run does not depend on other load.
+ */
+function postgresCpuMs(postmaster: number | null): number {
+  if (!postmaster) return NaN;
+  const tick = 100; // USER_HZ on Linux
+  const fields = (pid: number | string) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return null;
+    }
+  };
+  const own = fields(postmaster);
+  if (!own) return NaN;
+  // after ')': state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = fields(entry);
+    if (f && Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return Math.round((ticks * 1000) / tick);
+}
 
 async function runChecks(db: Db) {
   const one = async (q: ReturnType<typeof sql>) => (await db.execute<{ n: string }>(q)).rows[0]?.n ?? '?';
@@ -210,6 +257,7 @@ function markdown(r: {
   matchPaymentsPerSecond: number;
   matchedPayments: number;
   generateMs: number;
+  cpu: { postgresMs: number; nodeMs: number };
   checks: Awaited<ReturnType<typeof runChecks>>;
   machine: Record<string, unknown>;
   report: ReconciliationRunReport;
@@ -228,7 +276,8 @@ ${r.dataSet.payments} payments against ${r.dataSet.invoices} invoices (${r.dataS
 order workflow is signalled). Run ${r.runId}, as of ${rep.asOf}, ${rep.pages} pages of ${rep.pageSize}.
 
 **Wall time of the workflow: ${s(r.wallMs)}** (${r.paymentsPerSecond} payments/s; matching alone ${r.matchPaymentsPerSecond} payments/s).
-Data generation (not measured in the run): ${s(r.generateMs)}.
+CPU used during the run (independent of other load on the machine): Postgres ${s(r.cpu.postgresMs)}, this
+Node process (worker, workflow, client) ${s(r.cpu.nodeMs)}. Data generation (not measured in the run): ${s(r.generateMs)}.
 
 | phase | time |
 |---|---|

@@ -105,7 +105,8 @@ describe('nightly reconciliation batch', () => {
     await seedReceivables(h.database.db, {
       customers: [ca, cb, cc, cd],
       invoices: [
-        invoice(x, 1, ca, 10_000, '2026-10-01'),
+        // an order waiting for payment: it moves to paid and its workflow is told (none runs here)
+        { ...invoice(x, 1, ca, 10_000, '2026-10-01'), orderStatus: 'invoiced' },
         invoice(x, 2, ca, 7_777, '2026-10-05'),
         invoice(x, 3, cb, 3_000, '2026-09-01'),
         invoice(x, 4, cb, 4_500, '2026-09-15'),
@@ -165,6 +166,11 @@ describe('nightly reconciliation batch', () => {
       sql`select amount_paid::text from sales_orders where order_id = ${`${x}-O6`}`,
     );
     expect(order6?.amount_paid).toBe('7997');
+    const [order1] = await q<{ status: string; amount_paid: string }>(
+      sql`select status, amount_paid::text from sales_orders where order_id = ${`${x}-O1`}`,
+    );
+    expect(order1).toEqual({ status: 'paid', amount_paid: '10000' });
+    expect(report.ordersNotified.notRunning).toBeGreaterThanOrEqual(1);
 
     // one entry per (payment, invoice), the write-off and the credit
     const lines = await q<{ key: string; account_code: string; debit: string; credit: string }>(sql`
