@@ -289,17 +289,21 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number, proposed: () =>
     create temp table rb_cand on commit drop as
     with p as (select * from rb_pay where not decided),
     pairs as (
-      select t.payment_id, t.token as invoice_number, true as referenced
-        from rb_tok t join p using (payment_id)
-      union
-      select p.payment_id, i.invoice_number, false
-        from p join invoices i on i.customer_id = p.customer_id and i.status in ('open', 'partially_paid')
-       where p.customer_id is not null
+      select payment_id, invoice_number, bool_or(referenced) as referenced
+        from (
+          select t.payment_id, t.token as invoice_number, true as referenced
+            from rb_tok t join p using (payment_id)
+          union all
+          select p.payment_id, i.invoice_number, false
+            from p join invoices i on i.customer_id = p.customer_id and i.status in ('open', 'partially_paid')
+           where p.customer_id is not null
+        ) x
+       group by payment_id, invoice_number
     )
     select pr.payment_id, i.invoice_number, i.customer_id, i.order_id, i.currency, i.issued_on,
            i.total - i.amount_paid - i.amount_written_off as outstanding,
-           bool_or(pr.referenced) as referenced,
-           bool_or(i.customer_id = p.customer_id) as own
+           pr.referenced,
+           coalesce(i.customer_id = p.customer_id, false) as own
       from pairs pr
       join p using (payment_id)
       join invoices i on i.invoice_number = pr.invoice_number
@@ -308,9 +312,7 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number, proposed: () =>
        and i.total - i.amount_paid - i.amount_written_off > 0
        and i.issued_on >= p.day - ${s.lookBackDays}::int
        and not exists (select 1 from journal_entries j
-                        where j.idempotency_key = 'payment/' || pr.payment_id || '/' || i.invoice_number)
-     group by pr.payment_id, i.invoice_number, i.customer_id, i.order_id, i.currency, i.issued_on,
-              i.total, i.amount_paid, i.amount_written_off`);
+                        where j.idempotency_key = 'payment/' || pr.payment_id || '/' || i.invoice_number)`);
   await run(sql`analyze rb_cand`);
 
   // ---- proposals: rb_prop (one per payment, the first rule that fires) + rb_palloc (its allocations)
