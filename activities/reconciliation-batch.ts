@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { receivablesAgeing } from '../db/queries/ageing';
 import { reconcilePage, runPageLists } from '../db/queries/reconciliation-batch';
 import { reconciliationRuns } from '../db/schema';
@@ -156,6 +156,14 @@ export function createReconciliationBatchActivities({ db, settings, taskQueuePre
         started++;
       });
       return { started };
+    },
+
+    /** Marks a run failed (the workflow failed after creating it), keeping what its pages committed. */
+    async failReconciliationRun(input: { runId: string; error: string }): Promise<void> {
+      await db
+        .update(reconciliationRuns)
+        .set({ status: 'failed', finishedAt: sql`now()`, report: { error: input.error.slice(0, 2000) } })
+        .where(and(eq(reconciliationRuns.id, input.runId), eq(reconciliationRuns.status, 'running')));
     },
 
     /** Adds the receivables ageing to the report and stores it on the run (completed). */

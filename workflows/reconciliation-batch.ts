@@ -16,12 +16,12 @@ import {
   type ReconciliationPageResult,
   type ReconciliationRunReport,
 } from '../domain/reconciliation-batch';
+import type { ReconciliationSettings } from '../domain/settings';
 import { loadSettings } from './settings';
 import { ACTIVITY_PRESETS } from './presets';
 
-const { startReconciliationRun, finishReconciliationRun } = proxyActivities<Activities>(
-  ACTIVITY_PRESETS.short,
-);
+const { startReconciliationRun, finishReconciliationRun, failReconciliationRun } =
+  proxyActivities<Activities>(ACTIVITY_PRESETS.short);
 
 /** A page can take seconds on a big data set: long start-to-close, liveness by heartbeat. */
 const { reconcilePaymentsPage, notifyReconciledOrders, startPaymentReviews } = proxyActivities<Activities>({
@@ -58,6 +58,28 @@ export async function reconciliationBatchWorkflow(
   const info = workflowInfo();
   const runId = `RR-${asOf}-${uuid4().slice(0, 8)}`;
   await startReconciliationRun({ runId, asOf, workflowId: info.workflowId, workflowRunId: info.runId });
+  try {
+    return await reconcile(runId, asOf, rs, t0);
+  } catch (err) {
+    // the run row says so; what committed pages did stays (each page is whole and idempotent)
+    await failReconciliationRun({ runId, error: failureText(err) });
+    throw err;
+  }
+}
+
+/** The failure and its causes, e.g. `Activity task failed: page broke`. */
+function failureText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.length ? parts.join(': ') : String(err);
+}
+
+async function reconcile(
+  runId: string,
+  asOf: string,
+  rs: ReconciliationSettings,
+  t0: number,
+): Promise<{ runId: string; report: ReconciliationRunReport }> {
   const t1 = Date.now();
 
   const matched = EMPTY_RULE_TOTALS();
