@@ -2,7 +2,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { RECONCILIATION_RUN_STATUSES } from '../db/schema';
-import { json, problem } from './openapi-common';
+import { json, problem, workflowRefSchema } from './openapi-common';
 import { runIdSchema, runsQuerySchema } from './reconciliation-runs';
 
 const TAG = 'reconciliation';
@@ -34,12 +34,9 @@ const reportSchema = z
     unallocated: z
       .object({ payments: z.number().int(), amount: amounts })
       .meta({ description: 'Payments the run read and no rule matched; left as they were.' }),
-    deferred: z
-      .number()
-      .int()
-      .meta({
-        description: 'Payments still contended for an invoice after the last pass; the next run takes them.',
-      }),
+    deferred: z.number().int().meta({
+      description: 'Payments still contended for an invoice after the last pass; the next run takes them.',
+    }),
     ordersNotified: z.object({ signalled: z.number().int(), notRunning: z.number().int() }),
     ageing: z.array(
       z.object({
@@ -52,12 +49,10 @@ const reportSchema = z
         total: z.number().int(),
       }),
     ),
-    phases: z
-      .record(z.string(), z.number())
-      .meta({
-        description:
-          'Milliseconds: start, match, matchDb (sum of page transactions), notify, exceptions, report, total.',
-      }),
+    phases: z.record(z.string(), z.number()).meta({
+      description:
+        'Milliseconds: start, match, matchDb (sum of page transactions), notify, exceptions, report, total.',
+    }),
     matchParts: z.record(z.string(), z.number()).meta({
       description:
         'Milliseconds of the page transactions by part (read, propose, apply, exceptions, ledgerCheck, store).',
@@ -71,12 +66,20 @@ const runSummary = z.object({
   status: z.enum(RECONCILIATION_RUN_STATUSES),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
-  workflow: z.object({ id: z.string(), runId: z.string().nullable() }),
+  workflow: z
+    .object({ id: z.string(), runId: z.string().nullable() })
+    .meta({ description: 'The batch execution (GET one run for its status).' }),
   links: z.object({ self: z.string(), temporalUi: z.string() }),
 });
 
 const runSchema = runSummary
-  .extend({ report: reportSchema.nullable().meta({ description: 'Null while the run is running.' }) })
+  .extend({
+    report: z
+      .union([reportSchema, z.object({ error: z.string() })])
+      .nullable()
+      .meta({ description: 'Null while the run is running; { error } when it failed.' }),
+    workflow: workflowRefSchema,
+  })
   .meta({ id: 'ReconciliationRun' });
 
 export function registerReconciliationRunPaths(registry: OpenAPIRegistry): void {

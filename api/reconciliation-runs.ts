@@ -9,6 +9,7 @@ import { reconciliationRuns, type ReconciliationRunRow } from '../db/schema';
 import { executionUiLink } from '../lib/temporal';
 import { Problem, parseOr400, pathParam, validationProblem } from './problem';
 import type { AppDeps } from './app';
+import { describeWorkflow } from './workflow-status';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -67,7 +68,11 @@ export function reconciliationRunsRouter(deps: AppDeps): Router {
     const [row] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, id));
     if (!row)
       throw new Problem(404, 'not-found', 'Reconciliation run not found', `No reconciliation run ${id}.`);
-    res.json(view(row, true));
+    const workflow = await describeWorkflow(deps, row.workflowId);
+    res.json({
+      ...view(row, true),
+      workflow: { ...workflow, runId: workflow.runId ?? row.workflowRunId },
+    });
   });
 
   /** The runs, latest first (without their reports). */

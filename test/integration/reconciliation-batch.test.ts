@@ -214,7 +214,13 @@ describe('nightly reconciliation batch', () => {
     expect(report.writeOffs.count).toBeGreaterThanOrEqual(1);
     expect(report.ageing[0]?.currency).toBe('EUR');
     const res = await request(h.app).get(`/v1/reconciliation/runs/${runId}`).expect(200);
-    expect(res.body).toMatchObject({ runId, asOf: AS_OF, status: 'completed', report: { runId } });
+    expect(res.body).toMatchObject({
+      runId,
+      asOf: AS_OF,
+      status: 'completed',
+      report: { runId },
+      workflow: { status: 'COMPLETED' },
+    });
     await request(h.app).get('/v1/reconciliation/runs/RR-nope').expect(404);
     const list = await request(h.app).get('/v1/reconciliation/runs?limit=1').expect(200);
     expect(list.body.items).toHaveLength(1);
