@@ -55,7 +55,7 @@ const reportSchema = z
     }),
     matchParts: z.record(z.string(), z.number()).meta({
       description:
-        'Milliseconds of the page transactions by part (read, propose, apply, exceptions, ledgerCheck, store).',
+        'Milliseconds of the page transactions by part (read, propose, apply, exceptions, ledgerCheck).',
     }),
   })
   .meta({ id: 'ReconciliationRunReport' });

@@ -55,7 +55,7 @@ export interface ReconciliationPageResult {
   ordersToNotify: number;
   /** Time spent in the page's transaction, milliseconds (measured by the activity). */
   dbMs: number;
-  /** Milliseconds per part of the page: read, propose, apply, exceptions, ledgerCheck, store. */
+  /** Milliseconds per part of the page: read, propose, apply, exceptions, ledgerCheck. */
   timings: Record<string, number>;
   /** True when the page had been committed before (a retry): nothing was written now. */
   repeated: boolean;

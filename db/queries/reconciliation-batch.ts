@@ -110,7 +110,6 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
     apply: 0,
     exceptions: 0,
     ledgerCheck: 0,
-    store: 0,
   };
   let mark = Date.now();
   const step = (name: string, phase?: string) => {
@@ -273,7 +272,7 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
     insert into reconciliation_run_pages (run_id, page_no, after_payment_id, result, exceptions, notify)
     values (${req.runId}, ${req.pageNo}, ${req.afterPaymentId}, ${JSON.stringify(result)}::jsonb,
             ${JSON.stringify(exceptions)}::jsonb, ${JSON.stringify(notify)}::jsonb)`);
-  step('stored', 'store');
+  req.progress?.('stored');
   return result;
 }
 
