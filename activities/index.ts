@@ -8,6 +8,7 @@ import { createInventorySweepActivities } from './inventory-sweep';
 import { createSalesActivities } from './sales';
 import { createProcurementActivities } from './procurement';
 import { createReportActivities } from './reports';
+import { createReconciliationBatchActivities } from './reconciliation-batch';
 import { createSettingsActivities } from './settings';
 import { createWebhookActivities } from './webhooks';
 
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFinanceActivities(deps),
     ...createInventorySweepActivities(deps),
     ...createReportActivities(deps),
+    ...createReconciliationBatchActivities(deps),
   };
 }
 

@@ -17,6 +17,7 @@ import { reconciliationRouter } from './reconciliation';
 import { purchaseOrdersRouter } from './purchase-orders';
 import { reportsRouter } from './reports';
 import { schedulesRouter } from './schedules';
+import { reconciliationRunsRouter } from './reconciliation-runs';
 import { subscriptionsRouter } from './subscriptions';
 import { buildOpenApiDocument } from './openapi';
 import { inputGuard, verifyUtf8 } from './input-guard';
@@ -124,6 +125,7 @@ export function createApp(options: AppOptions): Express {
   app.use(subscriptionsRouter(deps));
   app.use(schedulesRouter(deps));
   app.use(reportsRouter(deps));
+  app.use(reconciliationRunsRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -9,6 +9,7 @@ import { registerOrderPaths } from './openapi-orders';
 import { registerReconciliationPaths } from './openapi-reconciliation';
 import { registerSchedulePaths } from './openapi-schedules';
 import { registerSubscriptionPaths } from './openapi-subscriptions';
+import { registerReconciliationRunPaths } from './openapi-reconciliation-runs';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
@@ -19,4 +20,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerSubscriptionPaths,
   registerReconciliationPaths,
   registerSchedulePaths,
+  registerReconciliationRunPaths,
 ];

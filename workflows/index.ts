@@ -8,3 +8,4 @@ export { webhookSubscriptionWorkflow } from './webhook-subscription';
 export { paymentReconciliationWorkflow } from './payment-reconciliation';
 export { inventorySweepWorkflow } from './inventory-sweep';
 export { receivablesAgeingReportWorkflow } from './receivables-ageing-report';
+export { reconciliationBatchWorkflow } from './reconciliation-batch';

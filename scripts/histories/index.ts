@@ -4,6 +4,7 @@ import { inventoryItemScenario } from './inventory-item';
 import { orderScenarios } from './order';
 import { paymentReconciliationScenario } from './payment-reconciliation';
 import { procurementCancelledScenario, procurementReceivedScenario } from './procurement';
+import { reconciliationBatchScenario } from './reconciliation-batch';
 import type { HistoryScenario } from './scenario';
 import { inventorySweepScenario, receivablesAgeingReportScenario } from './schedules';
 import { ticketScenario } from './ticket';
@@ -20,4 +21,5 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   inventorySweepScenario,
   receivablesAgeingReportScenario,
   paymentReconciliationScenario,
+  reconciliationBatchScenario,
 ];

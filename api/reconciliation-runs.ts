@@ -1,0 +1,105 @@
+/**
+ * Nightly reconciliation runs for people: one run with its report, and the runs latest first.
+ * Read-only; the runs are written by reconciliationBatchWorkflow.
+ */
+import { Router } from 'express';
+import { desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { reconciliationRuns, type ReconciliationRunRow } from '../db/schema';
+import { executionUiLink } from '../lib/temporal';
+import { Problem, parseOr400, pathParam, validationProblem } from './problem';
+import type { AppDeps } from './app';
+import { describeWorkflow } from './workflow-status';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+export const runIdSchema = z.string().min(1).max(200);
+
+export const runsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
+    cursor: z.string().optional().meta({ description: 'nextCursor of the previous page.' }),
+  })
+  .strict();
+
+// the start time as Postgres prints it (microseconds), so the cursor loses nothing
+const encodeCursor = (r: { startedAtText: string; id: string }): string =>
+  Buffer.from(JSON.stringify([r.startedAtText, r.id]), 'utf8').toString('base64url');
+
+function decodeCursor(cursor: string): { startedAt: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) {
+      return { startedAt: at, id };
+    }
+  } catch {
+    // not ours
+  }
+  throw validationProblem([{ path: 'cursor', message: 'not a cursor this API returned' }]);
+}
+
+export function reconciliationRunsRouter(deps: AppDeps): Router {
+  const router = Router();
+  const { db } = deps;
+
+  const view = (r: ReconciliationRunRow, withReport: boolean) => ({
+    runId: r.id,
+    asOf: r.asOf,
+    status: r.status,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+    ...(withReport ? { report: r.report ?? null } : {}),
+    workflow: { id: r.workflowId, runId: r.workflowRunId },
+    links: {
+      self: `/v1/reconciliation/runs/${encodeURIComponent(r.id)}`,
+      temporalUi: executionUiLink(
+        deps.temporal.uiUrl,
+        deps.temporal.namespace,
+        r.workflowId,
+        r.workflowRunId ?? undefined,
+      ),
+    },
+  });
+
+  /** One run with its report (null while it runs). */
+  router.get('/v1/reconciliation/runs/:id', async (req, res) => {
+    const id = pathParam(req, 'id', runIdSchema);
+    const [row] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, id));
+    if (!row)
+      throw new Problem(404, 'not-found', 'Reconciliation run not found', `No reconciliation run ${id}.`);
+    const workflow = await describeWorkflow(deps, row.workflowId);
+    res.json({
+      ...view(row, true),
+      workflow: { ...workflow, runId: workflow.runId ?? row.workflowRunId },
+    });
+  });
+
+  /** The runs, latest first (without their reports). */
+  router.get('/v1/reconciliation/runs', async (req, res) => {
+    const q = parseOr400(runsQuerySchema, req.query);
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    let where: SQL | undefined;
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where = sql`(${reconciliationRuns.startedAt}, ${reconciliationRuns.id}) < (${c.startedAt}::timestamptz, ${c.id})`;
+    }
+    const rows = await db
+      .select({
+        ...getTableColumns(reconciliationRuns),
+        startedAtText: sql<string>`${reconciliationRuns.startedAt}::text`,
+      })
+      .from(reconciliationRuns)
+      .where(where)
+      .orderBy(desc(reconciliationRuns.startedAt), desc(reconciliationRuns.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    res.json({
+      items: page.map((r) => view(r, false)),
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    });
+  });
+
+  return router;
+}
