@@ -244,7 +244,7 @@ describe('the schedules API', () => {
       [{ from: '2026-01-01T00:00:00Z', to: '2099-01-02T00:00:00Z' }, 'to'],
       [{ from: 'yesterday', to: '2026-01-02T00:00:00Z' }, 'from'],
       [{ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', overlap: 'SOMETIMES' }, 'overlap'],
-      [{ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', extra: 1 }, '(root)'],
+      [{ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', extra: 1 }, 'extra'],
     ];
     for (const [body, path] of cases) {
       const res = await request(h.app).post(`/v1/schedules/${AGEING}/backfill`).send(body).expect(400);
