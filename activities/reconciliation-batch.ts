@@ -87,6 +87,8 @@ export function createReconciliationBatchActivities({ db, settings, taskQueuePre
             tolerancePercent: rs.tolerancePercent,
             toleranceAmount: rs.toleranceAmount,
             confidenceThreshold: rs.confidenceThreshold,
+            historyFactor: rs.historyFactor,
+            historyMinPayments: rs.historyMinPayments,
             duplicateWindowMs: msToNumber(rs.duplicateWindow),
           },
           correlationId: runCorrelationId(input.runId),

@@ -46,7 +46,8 @@ export interface ReconciliationPageResult {
   matched: Record<AutoRule, RuleTotals>;
   writeOffs: { count: number; amount: AmountByCurrency };
   credits: { count: number; amount: AmountByCurrency };
-  exceptions: { belowThreshold: number; possibleDuplicates: number };
+  /** belowThreshold: no anomaly; anomalies: flagged by any (possibleDuplicates among them). */
+  exceptions: { belowThreshold: number; possibleDuplicates: number; anomalies?: number };
   /** Payments no rule matched: left as they were (unallocated or partially allocated). */
   unmatched: { payments: number; amount: AmountByCurrency };
   /** Payments still contended after the last pass: left for the next run. */
@@ -77,7 +78,12 @@ export interface ReconciliationRunReport {
   matched: Record<AutoRule, RuleTotals>;
   writeOffs: { count: number; amount: AmountByCurrency };
   credits: { count: number; amount: AmountByCurrency };
-  exceptions: { belowThreshold: number; possibleDuplicates: number; reviewsStarted: number };
+  exceptions: {
+    belowThreshold: number;
+    possibleDuplicates: number;
+    anomalies: number;
+    reviewsStarted: number;
+  };
   /** Payments the run read but could not match, left unallocated (or partially allocated). */
   unallocated: { payments: number; amount: AmountByCurrency };
   deferred: number;

@@ -93,7 +93,7 @@ async function reconcile(
     matched,
     writeOffs: { count: 0, amount: {} },
     credits: { count: 0, amount: {} },
-    exceptions: { belowThreshold: 0, possibleDuplicates: 0, reviewsStarted: 0 },
+    exceptions: { belowThreshold: 0, possibleDuplicates: 0, anomalies: 0, reviewsStarted: 0 },
     unallocated: { payments: 0, amount: {} },
     deferred: 0,
     ordersNotified: { signalled: 0, notRunning: 0 },
@@ -122,6 +122,7 @@ async function reconcile(
     addAmounts(report.credits.amount, page.credits.amount);
     report.exceptions.belowThreshold += page.exceptions.belowThreshold;
     report.exceptions.possibleDuplicates += page.exceptions.possibleDuplicates;
+    report.exceptions.anomalies += page.exceptions.anomalies ?? 0;
     report.unallocated.payments += page.unmatched.payments;
     addAmounts(report.unallocated.amount, page.unmatched.amount);
     report.deferred += page.deferred;
@@ -138,7 +139,8 @@ async function reconcile(
   const t3 = Date.now();
   report.phases.notify = t3 - t2;
 
-  if (report.exceptions.belowThreshold + report.exceptions.possibleDuplicates > 0) {
+  const { belowThreshold, possibleDuplicates, anomalies } = report.exceptions;
+  if (belowThreshold + possibleDuplicates + anomalies > 0) {
     report.exceptions.reviewsStarted = (await startPaymentReviews({ runId })).started;
   }
   const t4 = Date.now();

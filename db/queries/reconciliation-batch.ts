@@ -8,8 +8,9 @@
  * One page:
  *  1. the page's payments (status unallocated or partially_allocated, after the cursor, by payment id),
  *     locked; a payment locked by the real-time matcher is skipped (the next run sees it);
- *  2. possible duplicates (same payer, currency, amount and reference within the duplicate window, an
- *     earlier payment exists): exceptions, never allocated;
+ *  2. anomalies, as the real-time matcher flags them: possible duplicates (same payer, currency, amount
+ *     and reference within the duplicate window, an earlier payment exists), an unknown payer, an
+ *     amount above the payer's history: exceptions, never allocated;
  *  3. passes, each set-based over the payments still undecided: candidates (open or partially paid
  *     invoices, outstanding > 0, same currency, issued at most lookBackDays before the payment's day,
  *     not already posted for this payment), the rules in order (reference, exact amount, oldest-first
@@ -47,7 +48,13 @@ export interface PageRequest {
   pageSize: number;
   settings: Pick<
     ReconciliationSettings,
-    'referencePattern' | 'lookBackDays' | 'tolerancePercent' | 'toleranceAmount' | 'confidenceThreshold'
+    | 'referencePattern'
+    | 'lookBackDays'
+    | 'tolerancePercent'
+    | 'toleranceAmount'
+    | 'confidenceThreshold'
+    | 'historyFactor'
+    | 'historyMinPayments'
   > & { duplicateWindowMs: number };
   /** Correlation id of every row the run writes (`reconciliation-run/<runId>`). */
   correlationId: string;
@@ -194,6 +201,34 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
      group by d.payment_id`);
   step('duplicates', 'read');
 
+  // the other anomalies of the real-time matcher (db/queries/reconciliation.ts anomaliesOf): an
+  // unknown payer, and an amount far above the payer's largest earlier payment; never allocated
+  await run(sql`
+    insert into rb_exc (payment_id, anomalies, reasons)
+    select p.payment_id, array['unknown_payer'],
+           array[case when p.payer_name is null then 'the payer is not named'
+                      else 'payer "' || p.payer_name || '" is not a known customer' end]
+      from rb_pay p
+     where p.customer_id is null
+    on conflict (payment_id) do update
+       set anomalies = rb_exc.anomalies || excluded.anomalies, reasons = rb_exc.reasons || excluded.reasons`);
+  await run(sql`
+    insert into rb_exc (payment_id, anomalies, reasons)
+    select p.payment_id, array['amount_above_history'],
+           array['amount ' || p.amount || ' is more than ' || ${String(s.historyFactor)} || '× the payer''s largest of '
+                 || h.n || ' earlier payments (' || h.largest || ')']
+      from rb_pay p
+      cross join lateral (
+        select count(*) as n, max(q.amount) as largest from payments q
+         where q.customer_id = p.customer_id and q.payment_id <> p.payment_id
+           and q.currency = p.currency and q.received_at < p.received_at) h
+     where p.customer_id is not null
+       and h.n >= ${s.historyMinPayments}
+       and p.amount > h.largest * ${s.historyFactor}::numeric
+    on conflict (payment_id) do update
+       set anomalies = rb_exc.anomalies || excluded.anomalies, reasons = rb_exc.reasons || excluded.reasons`);
+  step('anomalies', 'read');
+
   // reference tokens: the first capture group of the pattern, or its whole match (as invoiceNumbersIn)
   await run(sql`
     create temp table rb_tok on commit drop as
@@ -259,8 +294,9 @@ export async function reconcilePage(tx: Tx, req: PageRequest): Promise<Reconcili
     passes,
     ...totals,
     exceptions: {
-      belowThreshold: exceptions.filter((e) => !e.review.anomalies.includes('possible_duplicate')).length,
+      belowThreshold: exceptions.filter((e) => e.review.anomalies.length === 0).length,
       possibleDuplicates: exceptions.filter((e) => e.review.anomalies.includes('possible_duplicate')).length,
+      anomalies: exceptions.filter((e) => e.review.anomalies.length > 0).length,
     },
     deferred,
     ordersToNotify: notify.length,
@@ -464,7 +500,7 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number, proposed: () =>
       from rb_decided d
      where d.rule is not null and d.confidence < ${threshold}::numeric
        and not exists (select 1 from rb_exc e where e.payment_id = d.payment_id)`);
-  // a duplicate keeps the rules' proposal for the operator
+  // a flagged payment keeps the rules' proposal for the operator
   await run(sql`
     update rb_exc e
        set proposal = ${proposalJson(sql`d`)},
@@ -472,7 +508,7 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number, proposed: () =>
                                        order by a.ordinal limit 1)
       from rb_decided d
      where e.payment_id = d.payment_id and d.rule is not null and e.proposal is null
-       and 'possible_duplicate' = any(e.anomalies)`);
+       and cardinality(e.anomalies) > 0`);
 
   // at or above the threshold, no anomaly: allocated
   await run(sql`

@@ -300,7 +300,7 @@ ${parts}
 ${rules}
 
 Write-offs ${rep.writeOffs.count} (${rep.writeOffs.amount.EUR ?? 0}), credits ${rep.credits.count} (${rep.credits.amount.EUR ?? 0}),
-exceptions ${rep.exceptions.belowThreshold} below threshold + ${rep.exceptions.possibleDuplicates} possible duplicates,
+exceptions ${rep.exceptions.belowThreshold} below threshold + ${rep.exceptions.anomalies} flagged (${rep.exceptions.possibleDuplicates} possible duplicates),
 left unallocated ${rep.unallocated.payments}, deferred ${rep.deferred}.
 
 Data mix: ${JSON.stringify(r.dataSet.kinds)}

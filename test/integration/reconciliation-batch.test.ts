@@ -262,6 +262,35 @@ describe('nightly reconciliation batch', () => {
     }
   });
 
+  it('flags an unknown payer and an amount far above the payer’s history, as the real-time matcher does', async () => {
+    const x = uniqueKey('U');
+    const [ca, cb] = [`${x}-A`, `${x}-B`];
+    await seedReceivables(h.database.db, {
+      customers: [ca, cb],
+      invoices: [invoice(x, 1, ca, 3_000, '2026-10-01'), invoice(x, 2, cb, 90_000, '2026-10-01')],
+      payments: [
+        // the reference names the invoice and the amount matches, but nobody knows who paid
+        payment(`P-${x}-1`, 3_000, null, `INV-${x}-O1`),
+        // three small earlier payments, then one 30 times the largest
+        ...[1, 2, 3].map((n) => ({
+          ...payment(`P-${x}-h${n}`, 1_000, cb),
+          receivedAt: `2026-09-0${n}T10:00:00Z`,
+        })),
+        payment(`P-${x}-2`, 90_000, cb, `INV-${x}-O2`),
+      ],
+    });
+    const { report } = await runBatch();
+    const unknown = await paymentRow(`P-${x}-1`);
+    expect(unknown).toMatchObject({ status: 'exception', proposed_invoice_number: `INV-${x}-O1` });
+    expect(unknown?.exception_reason).toBe('payer "Someone" is not a known customer');
+    const big = await paymentRow(`P-${x}-2`);
+    expect(big).toMatchObject({ status: 'exception', proposed_invoice_number: `INV-${x}-O2` });
+    expect(big?.exception_reason).toContain("more than 5× the payer's largest of 3 earlier payments (1000)");
+    expect(await allocationsOf(`P-${x}-1`)).toEqual([]);
+    expect(await allocationsOf(`P-${x}-2`)).toEqual([]);
+    expect(report.exceptions.anomalies).toBeGreaterThanOrEqual(2);
+  });
+
   it('gives an invoice two payments want to the lower payment id; the other is matched against what is left', async () => {
     const x = uniqueKey('K');
     const ca = `${x}-A`;
@@ -398,7 +427,15 @@ describe('nightly reconciliation batch', () => {
         candidates,
         rs,
       );
-      if (!proposal || dup || proposal.confidence < rs.confidenceThreshold) continue;
+      // the other anomalies: an unknown payer, an amount above the payer's history
+      const earlier = pays.filter(
+        (o) => p.customer_id !== null && o.customer_id === p.customer_id && Number(o.ms) < Number(p.ms),
+      );
+      const largest = Math.max(0, ...earlier.map((o) => Number(o.amount)));
+      const aboveHistory =
+        earlier.length >= rs.historyMinPayments && Number(p.amount) > largest * rs.historyFactor;
+      const flagged = dup || p.customer_id === null || aboveHistory;
+      if (!proposal || flagged || proposal.confidence < rs.confidenceThreshold) continue;
       for (const a of proposal.allocations) {
         outstanding.set(a.invoiceNumber, (outstanding.get(a.invoiceNumber) ?? 0) - a.amount);
         expected.set(`${p.payment_id}/${a.invoiceNumber}`, `${a.amount}/${proposal.rule}`);

@@ -87,7 +87,7 @@ describe('reconciliationBatchWorkflow', () => {
       matched: { reference: { payments: 30, allocations: 30, amount: { EUR: 3000 } } },
       writeOffs: { count: 3, amount: { EUR: 9 } },
       unallocated: { payments: 270, amount: { EUR: 1500 } },
-      exceptions: { belowThreshold: 1, possibleDuplicates: 0, reviewsStarted: 1 },
+      exceptions: { belowThreshold: 1, possibleDuplicates: 0, anomalies: 0, reviewsStarted: 1 },
       ordersNotified: { signalled: 2, notRunning: 1 },
       matchParts: { apply: 6 },
     });
