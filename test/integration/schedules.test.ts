@@ -20,7 +20,7 @@ import {
   type ScheduleTarget,
 } from '../../workers/schedules';
 import { eventually, startHarness, uniqueKey, type Harness } from '../support/harness';
-import { addStock, createCustomer, invoiceOf, placeOrder } from '../support/orders';
+import { addStock, createCustomer, invoiceOf, placeOrder, receivePayment } from '../support/orders';
 
 let h: Harness;
 let target: ScheduleTarget;
@@ -214,6 +214,43 @@ describe('the schedules API', () => {
     await request(h.app).get('/v1/reports/receivables-ageing?asOf=2001-01-01').expect(404);
     const bad = await request(h.app).get('/v1/reports/receivables-ageing?asOf=yesterday').expect(400);
     expect(bad.body.errors[0].path).toBe('asOf');
+  });
+
+  it('trigger runs the nightly reconciliation: an unapplied payment pays the invoice issued after it', async () => {
+    // a payment from a customer with nothing open stays unapplied; the invoice comes later
+    const customerId = await createCustomer(h);
+    const { paymentId, state } = await receivePayment(h, { amount: 2975, customerId, reference: 'advance' });
+    expect(state.status).toBe('unapplied');
+    const sku = uniqueKey('SKU');
+    await addStock(h, sku, 10);
+    const orderId = await placeOrder(h, { customerId, lines: [{ sku, quantity: 2, unitPrice: 1250 }] });
+    const invoice = await eventually(() => invoiceOf(h, orderId), 30_000);
+    expect(invoice.total).toBe(2975); // 2500 + 19 % tax
+
+    await request(h.app)
+      .post(`/v1/schedules/${SCHEDULE_IDS.reconciliationNightly}/trigger`)
+      .set('Idempotency-Key', uniqueKey('trigger'))
+      .expect(202);
+    const run = await eventually(async () => {
+      const got = await request(h.app).get(`/v1/schedules/${SCHEDULE_IDS.reconciliationNightly}`).expect(200);
+      const [latest] = got.body.recentRuns as { workflow: { id: string; status: string }; result: unknown }[];
+      return latest?.workflow.status === 'COMPLETED' ? latest : undefined;
+    }, 60_000);
+    const { runId } = run.result as { runId: string };
+    const stored = await request(h.app).get(`/v1/reconciliation/runs/${runId}`).expect(200);
+    expect(stored.body).toMatchObject({ runId, status: 'completed' });
+    expect(stored.body.report.matched.exact_amount.payments).toBeGreaterThanOrEqual(1);
+    expect(stored.body.report.ordersNotified.signalled).toBeGreaterThanOrEqual(1);
+    const view = await request(h.app).get(`/v1/reconciliation/payments/${paymentId}`).expect(200);
+    expect(view.body).toMatchObject({
+      status: 'allocated',
+      allocations: [{ invoiceNumber: invoice.invoiceNumber, amount: 2975, matchRule: 'exact_amount' }],
+    });
+    // the running order workflow was told, read its invoice back, and shipped
+    await eventually(async () => {
+      const order = await request(h.app).get(`/v1/orders/${orderId}`).expect(200);
+      return order.body.status === 'shipped' ? true : undefined;
+    }, 30_000);
   });
 
   it('backfill over three past days writes one report per day', async () => {
