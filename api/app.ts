@@ -18,6 +18,8 @@ import { purchaseOrdersRouter } from './purchase-orders';
 import { reportsRouter } from './reports';
 import { schedulesRouter } from './schedules';
 import { subscriptionsRouter } from './subscriptions';
+import { apiKeysRouter } from './api-keys';
+import { authMiddleware, type AuthOptions } from './auth';
 import { buildOpenApiDocument } from './openapi';
 import { inputGuard, verifyUtf8 } from './input-guard';
 import { errorHandler, notFoundHandler, sendReadiness } from './problem';
@@ -38,6 +40,8 @@ export interface AppDeps {
   settings: BusinessSettings;
   /** SCHEDULE_ID_PREFIX: in front of the Temporal Schedule ids (default empty). */
   scheduleIdPrefix?: string;
+  /** API keys and the rate limit (AUTH_MODE, RATE_LIMIT_*); the server always passes its config. Absent: off. */
+  auth?: AuthOptions;
 }
 
 /** What createApp needs; without metrics it makes its own (without process metrics). */
@@ -76,6 +80,8 @@ export function createApp(options: AppOptions): Express {
     }),
   );
   app.set('query parser', 'simple');
+  // before the body is read: a request without a valid key costs no parsing
+  app.use(authMiddleware(deps.db, deps.auth ?? { mode: 'off' }));
   app.use(
     express.json({
       limit: deps.bodyLimitBytes,
@@ -124,6 +130,7 @@ export function createApp(options: AppOptions): Express {
   app.use(subscriptionsRouter(deps));
   app.use(schedulesRouter(deps));
   app.use(reportsRouter(deps));
+  app.use(apiKeysRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -40,10 +40,22 @@ async function main(): Promise<void> {
     settings,
     metrics,
     scheduleIdPrefix: config.SCHEDULE_ID_PREFIX,
+    auth: {
+      mode: config.AUTH_MODE,
+      rateLimit: config.RATE_LIMIT_PER_MINUTE
+        ? { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST }
+        : undefined,
+    },
   };
   const app = createApp(deps);
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
-    logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
+    logger.info(
+      { url: `http://${config.API_HOST}:${config.API_PORT}`, auth: config.AUTH_MODE },
+      'api listening',
+    );
+    if (config.AUTH_MODE === 'off') {
+      logger.warn('AUTH_MODE=off: every route is open, no API key is needed');
+    }
   });
   server.on('clientError', answerClientError);
   server.on('error', (err) => {

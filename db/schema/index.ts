@@ -10,3 +10,4 @@ export * from './crm';
 export * from './outbox';
 export * from './webhooks';
 export * from './reports';
+export * from './access';
