@@ -74,8 +74,7 @@ export function presentedKey(req: Request): string | undefined {
   return req.get('x-api-key')?.trim() || undefined;
 }
 
-const unauthorized = (detail: string) =>
-  new Problem(401, 'unauthorized', 'Unauthorized', detail);
+const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Unauthorized', detail);
 
 /** Locals of an authenticated request: which key made it. */
 export interface AuthLocals {

@@ -122,7 +122,12 @@ export function withSecurity<D extends { paths?: unknown; components?: unknown }
         'An API key `erp_<id>_<secret>` (POST /v1/api-keys or `npm run keys -- create`), as ' +
         '`Authorization: Bearer <key>`. Unused when the server runs with AUTH_MODE=off.',
     },
-    apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same key, in X-API-Key.' },
+    apiKeyHeader: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-API-Key',
+      description: 'The same key, in X-API-Key.',
+    },
   };
   (doc as Json).components = components;
   for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Json>)) {

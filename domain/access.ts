@@ -3,7 +3,14 @@
  * Pure (no I/O); the middleware (api/auth.ts), the OpenAPI document and the README follow it.
  */
 
-export const SCOPES = ['events:write', 'orders:write', 'finance:write', 'crm:write', 'read', 'admin'] as const;
+export const SCOPES = [
+  'events:write',
+  'orders:write',
+  'finance:write',
+  'crm:write',
+  'read',
+  'admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {

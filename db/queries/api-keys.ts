@@ -49,7 +49,8 @@ export function apiKeyView(row: ApiKeyRow) {
 export type ApiKeyView = ReturnType<typeof apiKeyView>;
 
 /** Scopes in catalogue order, without repeats. */
-export const normalizeScopes = (scopes: readonly Scope[]): Scope[] => SCOPES.filter((s) => scopes.includes(s));
+export const normalizeScopes = (scopes: readonly Scope[]): Scope[] =>
+  SCOPES.filter((s) => scopes.includes(s));
 
 /** Creates a key; the answer is the only place its secret ever appears. */
 export async function createApiKey(
@@ -101,7 +102,10 @@ export async function authenticateApiKey(db: Db, presented: string): Promise<Api
   const actual = Buffer.from(hashSecret(parsed.secret), 'hex');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, row.id));
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: sql`now()` })
+      .where(eq(apiKeys.id, row.id));
   }
   return row;
 }
