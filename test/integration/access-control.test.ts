@@ -5,6 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
@@ -13,6 +15,7 @@ import { createApp } from '../../api/app';
 import { createApiKey } from '../../db/queries/api-keys';
 import { apiKeys, events } from '../../db/schema';
 import type { Scope } from '../../domain/access';
+import { ensureDevKey } from '../../lib/dev-key';
 import { createLogger } from '../../lib/logger';
 import { silentLogger, startHarness, stockAdjusted, uniqueKey, type Harness } from '../support/harness';
 
@@ -390,6 +393,45 @@ describe('npm run keys', () => {
     const unknown = await keysCommand(['revoke', 'nosuchkey0']);
     expect(unknown.code).toBe(1);
   }, 60_000);
+});
+
+describe('the development key of npm start', () => {
+  it('is created once with every scope when no key is active, then read back from the data folder', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-dev-key-'));
+    try {
+      // this database has keys: none is created
+      expect(await ensureDevKey(h.database.db, dataDir)).toMatchObject({ kind: 'none' });
+      expect(fs.existsSync(path.join(dataDir, 'dev-api-key'))).toBe(false);
+
+      // on an empty key table (in a transaction rolled back after), one is created and then reused
+      await h.database.db
+        .transaction(async (tx) => {
+          await tx.update(apiKeys).set({ revokedAt: sql`now()` });
+          const first = await ensureDevKey(tx as never, dataDir);
+          expect(first).toMatchObject({ kind: 'created', key: expect.stringMatching(/^erp_/) });
+          const file = path.join(dataDir, 'dev-api-key');
+          expect(fs.readFileSync(file, 'utf8').trim()).toBe((first as { key: string }).key);
+          expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+          const again = await ensureDevKey(tx as never, dataDir);
+          expect(again).toEqual({ ...first, kind: 'existing' });
+          const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.name, 'development (npm start)'));
+          expect(row?.scopes).toEqual([
+            'events:write',
+            'orders:write',
+            'finance:write',
+            'crm:write',
+            'read',
+            'admin',
+          ]);
+          throw new Error('rollback');
+        })
+        .catch((err: Error) => {
+          if (err.message !== 'rollback') throw err;
+        });
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('logs', () => {
