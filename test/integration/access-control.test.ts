@@ -232,7 +232,7 @@ describe('API keys over REST (admin)', () => {
     await request(h.app).get('/v1/events').set(bearer(key)).expect(200);
 
     const list = await request(h.app).get('/v1/api-keys').set(bearer(admin)).expect(200);
-    const listed = (list.body.items as { id: string }[]).find((k) => k.id === id);
+    const listed = (list.body.items as { id: string; lastUsedAt: string | null }[]).find((k) => k.id === id);
     expect(listed).toMatchObject({ id, name: 'shop integration', status: 'active' });
     expect(listed?.lastUsedAt).toEqual(expect.any(String));
     expect(listed).not.toHaveProperty('key');

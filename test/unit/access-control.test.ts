@@ -11,7 +11,7 @@ import { presentedKey, RateLimiter } from '../../api/auth';
 import { buildOpenApiDocument } from '../../api/openapi';
 import { generateApiKey, hashSecret, parseApiKey } from '../../db/queries/api-keys';
 import { grants, requiredScope, ROUTE_SCOPES, SCOPES } from '../../domain/access';
-import { ConfigError, loadConfig } from '../../lib/config';
+import { loadConfig, type ConfigError } from '../../lib/config';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
