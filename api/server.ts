@@ -3,6 +3,7 @@ import { loadBusinessSettingsOrExit, loadConfigOrExit, temporalUiUrl } from '../
 import { createLogger } from '../lib/logger';
 import { connectTemporal, temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
 import { createDatabase } from '../db/client';
+import { countActiveApiKeys } from '../db/queries/api-keys';
 import { createApp } from './app';
 import { answerClientError } from './input-guard';
 import { relayPendingRoutes } from './routing';
@@ -55,6 +56,13 @@ async function main(): Promise<void> {
     );
     if (config.AUTH_MODE === 'off') {
       logger.warn('AUTH_MODE=off: every route is open, no API key is needed');
+    } else {
+      countActiveApiKeys(database.db)
+        .then((n) => {
+          if (n === 0)
+            logger.warn('no active API key: create one with npm run keys -- create --name me --scopes admin');
+        })
+        .catch(() => undefined);
     }
   });
   server.on('clientError', answerClientError);
