@@ -12,7 +12,6 @@ import {
   idempotencyHeaders,
   json,
   locationHeaders,
-  problemSchema,
   problem,
 } from './openapi-common';
 
@@ -112,7 +111,6 @@ const problemRef = { 'application/problem+json': { schema: { $ref: '#/components
  * role names in a security requirement) and its 401, 403 and 429 answers; public ones get `[]`.
  */
 export function withSecurity<D extends { paths?: unknown; components?: unknown }>(doc: D): D {
-  void problemSchema; // the Problem schema the $refs name is registered by every module
   const components = (doc.components ?? {}) as Json;
   components.securitySchemes = {
     bearerAuth: {
@@ -130,6 +128,14 @@ export function withSecurity<D extends { paths?: unknown; components?: unknown }
     },
   };
   (doc as Json).components = components;
+  const info = (doc as Json).info as Json | undefined;
+  if (info) {
+    info.description =
+      `${String(info.description ?? '')} Every route but /healthz, /readyz, /metrics and this document ` +
+      'needs an API key (`Authorization: Bearer <key>` or `X-API-Key`) with the scope its security names ' +
+      '(`admin` implies every scope): `401` without a valid key, `403` naming the scope needed, `429` with ' +
+      '`Retry-After` over the rate limit.';
+  }
   for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Json>)) {
     for (const [method, op] of Object.entries(item) as [string, Json][]) {
       if (!['get', 'put', 'post', 'delete', 'patch'].includes(method)) continue;
