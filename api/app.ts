@@ -19,6 +19,8 @@ import { reportsRouter } from './reports';
 import { schedulesRouter } from './schedules';
 import { reconciliationRunsRouter } from './reconciliation-runs';
 import { subscriptionsRouter } from './subscriptions';
+import { apiKeysRouter } from './api-keys';
+import { authMiddleware, type AuthOptions } from './auth';
 import { buildOpenApiDocument } from './openapi';
 import { inputGuard, verifyUtf8 } from './input-guard';
 import { errorHandler, notFoundHandler, sendReadiness } from './problem';
@@ -39,6 +41,8 @@ export interface AppDeps {
   settings: BusinessSettings;
   /** SCHEDULE_ID_PREFIX: in front of the Temporal Schedule ids (default empty). */
   scheduleIdPrefix?: string;
+  /** API keys and the rate limit (AUTH_MODE, RATE_LIMIT_*); the server always passes its config. Absent: off. */
+  auth?: AuthOptions;
 }
 
 /** What createApp needs; without metrics it makes its own (without process metrics). */
@@ -77,6 +81,8 @@ export function createApp(options: AppOptions): Express {
     }),
   );
   app.set('query parser', 'simple');
+  // before the body is read: a request without a valid key costs no parsing
+  app.use(authMiddleware(deps.db, deps.auth ?? { mode: 'off' }));
   app.use(
     express.json({
       limit: deps.bodyLimitBytes,
@@ -126,6 +132,7 @@ export function createApp(options: AppOptions): Express {
   app.use(schedulesRouter(deps));
   app.use(reportsRouter(deps));
   app.use(reconciliationRunsRouter(deps));
+  app.use(apiKeysRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -76,8 +76,21 @@ async function claim(
   return row ?? null;
 }
 
+export interface CommandOptions {
+  /**
+   * What is kept for a replay instead of the answer itself, for answers holding a secret shown
+   * once (a new API key): the replay answers this.
+   */
+  stored?: (response: CommandResponse) => CommandResponse;
+}
+
 /** Wraps a command handler with Idempotency-Key semantics (the header is optional). */
-export function command(deps: AppDeps, scope: string, handler: CommandHandler): RequestHandler {
+export function command(
+  deps: AppDeps,
+  scope: string,
+  handler: CommandHandler,
+  options: CommandOptions = {},
+): RequestHandler {
   const ttlMs = (deps.idempotencyTtlHours ?? 24) * 3_600_000;
   return async (req, res) => {
     const key = req.get(IDEMPOTENCY_HEADER);
@@ -143,13 +156,14 @@ export function command(deps: AppDeps, scope: string, handler: CommandHandler): 
     if (response.status >= 500) {
       await release(deps.db, scope, key);
     } else {
+      const kept = options.stored ? options.stored(response) : response;
       await deps.db
         .update(httpIdempotencyKeys)
         .set({
           status: 'completed',
-          responseStatus: response.status,
-          responseBody: response.body,
-          responseHeaders: response.headers ?? null,
+          responseStatus: kept.status,
+          responseBody: kept.body,
+          responseHeaders: kept.headers ?? null,
           completedAt: sql`now()`,
         })
         .where(and(eq(httpIdempotencyKeys.scope, scope), eq(httpIdempotencyKeys.key, key)));

@@ -3,6 +3,7 @@
  * in openapi-common.ts). test/unit/openapi.test.ts fails when a served route is not documented.
  */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { registerApiKeyPaths } from './openapi-api-keys';
 import { registerCrmPaths } from './openapi-crm';
 import { registerInventoryPaths } from './openapi-inventory';
 import { registerOrderPaths } from './openapi-orders';
@@ -21,4 +22,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerReconciliationPaths,
   registerSchedulePaths,
   registerReconciliationRunPaths,
+  registerApiKeyPaths,
 ];

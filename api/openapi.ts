@@ -22,6 +22,7 @@ import {
   workflowRefSchema,
 } from './openapi-common';
 import { openApiPathModules } from './openapi-paths';
+import { withSecurity } from './openapi-api-keys';
 
 const TAGS = { events: 'events', masterData: 'master data', inventory: 'inventory', system: 'system' };
 
@@ -576,7 +577,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
 
   for (const register of openApiPathModules) register(registry);
 
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'ERP events API',
@@ -596,4 +597,5 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
       { name: TAGS.system, description: 'Liveness and this document.' },
     ],
   });
+  return withSecurity(document);
 }

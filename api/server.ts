@@ -3,6 +3,7 @@ import { loadBusinessSettingsOrExit, loadConfigOrExit, temporalUiUrl } from '../
 import { createLogger } from '../lib/logger';
 import { connectTemporal, temporalAddress, temporalSecurityOrExit } from '../lib/temporal';
 import { createDatabase } from '../db/client';
+import { countActiveApiKeys } from '../db/queries/api-keys';
 import { createApp } from './app';
 import { answerClientError } from './input-guard';
 import { relayPendingRoutes } from './routing';
@@ -40,10 +41,29 @@ async function main(): Promise<void> {
     settings,
     metrics,
     scheduleIdPrefix: config.SCHEDULE_ID_PREFIX,
+    auth: {
+      mode: config.AUTH_MODE,
+      rateLimit: config.RATE_LIMIT_PER_MINUTE
+        ? { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST }
+        : undefined,
+    },
   };
   const app = createApp(deps);
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
-    logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening');
+    logger.info(
+      { url: `http://${config.API_HOST}:${config.API_PORT}`, auth: config.AUTH_MODE },
+      'api listening',
+    );
+    if (config.AUTH_MODE === 'off') {
+      logger.warn('AUTH_MODE=off: every route is open, no API key is needed');
+    } else {
+      countActiveApiKeys(database.db)
+        .then((n) => {
+          if (n === 0)
+            logger.warn('no active API key: create one with npm run keys -- create --name me --scopes admin');
+        })
+        .catch(() => undefined);
+    }
   });
   server.on('clientError', answerClientError);
   server.on('error', (err) => {

@@ -109,3 +109,18 @@ function assertNotAlreadyRunning(dataDir: string): void {
     `an embedded Postgres from an earlier run is still running (pid ${pid}, data ${dataDir}); stop it with: kill ${pid}`,
   );
 }
+
+/** The URL of a database on an embedded Postgres (ours) listening on `port`. */
+export function embeddedUrl(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@localhost:${port}/${database}`;
+}
+
+/** Whether an embedded Postgres is running on the data folder (another process started it). */
+export function embeddedRunning(dataDir: string): boolean {
+  try {
+    assertNotAlreadyRunning(path.resolve(dataDir));
+    return false;
+  } catch {
+    return true;
+  }
+}

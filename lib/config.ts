@@ -52,6 +52,24 @@ export const configSchema = z.object({
   /** Largest accepted request body, in bytes. */
   API_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
 
+  /** keys: every route but health, metrics and docs needs an API key with the right scope; off: none does. */
+  AUTH_MODE: z.enum(['keys', 'off'], { message: 'must be keys or off' }).default('keys'),
+  /** Requests per minute one API key may make, per API process (429 with Retry-After above it); 0: no limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ message: 'must be a whole number of requests per minute (0: no limit)' })
+    .int('must be a whole number of requests per minute (0: no limit)')
+    .min(0, 'must be a whole number of requests per minute (0: no limit)')
+    .default(600),
+  /** How many requests a key may make at once before the per-minute rate applies; default the rate. */
+  RATE_LIMIT_BURST: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce
+      .number({ message: 'must be a positive whole number' })
+      .int('must be a positive whole number')
+      .positive('must be a positive whole number')
+      .optional(),
+  ),
+
   /** Postgres to use. When unset, an embedded Postgres is started under DATA_DIR. */
   DATABASE_URL: optionalString.pipe(
     z

@@ -8,10 +8,17 @@ import path from 'node:path';
 import { childEnv, loadConfigOrExit, temporalUiUrl } from '../lib/config';
 import { startEmbeddedPostgres, type PostgresHandle } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
+import { createDatabase } from '../db/client';
+import { ensureDevKey, type DevKey } from '../lib/dev-key';
 import { startDevServer, type DevServer } from './lib/temporal-dev-server';
 
 const ROOT = path.resolve(__dirname, '..');
 const say = (line: string) => console.log(`[start] ${line}`);
+/** A path as the user types it from here: relative below the working directory, else absolute. */
+const shownPath = (file: string) => {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
+};
 
 async function waitForHttp(url: string, timeoutMs: number, alive: () => boolean): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -83,6 +90,21 @@ async function main(): Promise<void> {
     await runMigrations(databaseUrl);
     say('migrations applied');
 
+    // a development API key, so the first run just works (never in production)
+    let devKey: DevKey = { kind: 'none', reason: 'AUTH_MODE=off: no key needed' };
+    if (config.AUTH_MODE === 'keys' && config.NODE_ENV !== 'production') {
+      const keyDb = createDatabase(databaseUrl, { max: 1, applicationName: 'erp-start' });
+      try {
+        devKey = await ensureDevKey(keyDb.db, dataDir);
+      } finally {
+        await keyDb.close();
+      }
+      if (devKey.kind === 'created')
+        say(`development API key created (all scopes), kept in ${shownPath(devKey.file)}`);
+    } else if (config.AUTH_MODE === 'keys') {
+      devKey = { kind: 'none', reason: 'NODE_ENV=production: create keys with npm run keys' };
+    }
+
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let uiUrl = temporalUiUrl(config);
     if (temporalAddress) {
@@ -140,6 +162,12 @@ async function main(): Promise<void> {
         `  Worker        ${workerUrl}/readyz, task queues ${config.WORKER_DOMAINS.map((d) => `${config.TEMPORAL_TASK_QUEUE}-${d}`).join(', ')}`,
         `  Metrics       ${apiUrl}/metrics and ${workerUrl}/metrics`,
         `  Postgres      ${pg ? `embedded on port ${config.EMBEDDED_PG_PORT}` : 'DATABASE_URL'}`,
+        ...(devKey.kind === 'none'
+          ? [`  API key       none printed: ${devKey.reason}`]
+          : [
+              `  API key       ${devKey.key}   (development key, all scopes)`,
+              `                export ERP_KEY=$(cat ${shownPath(devKey.file)})`,
+            ]),
         'Press Ctrl-C to stop everything.',
         '',
       ].join('\n'),

@@ -25,6 +25,7 @@ async function upsertNewer<T extends Versioned>(
   const columns = getTableColumns(table);
   const set: Record<string, SQL> = {};
   for (const [prop, column] of Object.entries(columns)) {
+    // raw SQL from the schema's own column names, never from input
     if (column !== key && prop !== 'createdAt') set[prop] = sql.raw(`excluded."${column.name}"`);
   }
   await tx

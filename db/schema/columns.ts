@@ -42,5 +42,8 @@ export const causationPairCheck = (table: string, source: AnyPgColumn, id: AnyPg
 export const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 export const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
-/** `a, b, c` as SQL string literals, for `status in (...)` checks built from the status constants. */
+/**
+ * `a, b, c` as SQL string literals, for `status in (...)` checks built from the status constants.
+ * Raw SQL: only for constants in code (migrations), never for input.
+ */
 export const sqlList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));

@@ -11,3 +11,4 @@ export * from './outbox';
 export * from './webhooks';
 export * from './reports';
 export * from './reconciliation-runs';
+export * from './access';

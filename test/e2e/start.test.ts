@@ -66,16 +66,21 @@ it('starts the whole system, serves an event, and leaves nothing running after C
   expect(output).toContain(`API docs      ${api}/docs`);
   expect(output).toContain(`Temporal UI   http://localhost:${ports.TEMPORAL_DEV_UI_PORT}`);
   expect(output).toMatch(/temporal CLI: /);
+  // the development key: created on the first run, printed, and kept in the data folder
+  const key = fs.readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim();
+  expect(output).toContain(`API key       ${key}   (development key, all scopes)`);
+  const auth = { Authorization: `Bearer ${key}` };
+  expect((await fetch(`${api}/v1/inventory/SKU-1`)).status).toBe(401);
 
   const sku = uniqueKey('SKU');
   const res = await fetch(`${api}/v1/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify(stockAdjusted({ sku, delta: 9 })),
   });
   expect(res.status).toBe(202);
   const inventory = await eventually(async () => {
-    const r = await fetch(`${api}/v1/inventory/${sku}`);
+    const r = await fetch(`${api}/v1/inventory/${sku}`, { headers: auth });
     const body = (await r.json()) as { onHand?: number; workflow?: { status: string } };
     return body.onHand === 9 ? body : undefined;
   });

@@ -84,6 +84,9 @@ it('runs the connector in the API process: events in, outbox out, clean stop', a
   const exited = new Promise<number | null>((resolve) => proc?.once('exit', (code) => resolve(code)));
   await eventually(async () => (output.includes('The ERP is up') ? true : undefined), 120_000);
   const api = `http://127.0.0.1:${ports.API_PORT}`;
+  const auth = {
+    Authorization: `Bearer ${fs.readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim()}`,
+  };
 
   const sku = uniqueKey('SKU');
   const producer = kafka.producer();
@@ -94,14 +97,16 @@ it('runs the connector in the API process: events in, outbox out, clean stop', a
   });
   await producer.disconnect();
   await eventually(async () => {
-    const body = (await (await fetch(`${api}/v1/inventory/${sku}`)).json()) as { onHand?: number };
+    const body = (await (await fetch(`${api}/v1/inventory/${sku}`, { headers: auth })).json()) as {
+      onHand?: number;
+    };
     return body.onHand === 4 ? true : undefined;
   }, 60_000);
 
   const unused = await freePort();
   const created = await fetch(`${api}/v1/subscriptions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify({ url: `http://127.0.0.1:${unused}/hooks` }),
   });
   expect(created.status).toBe(201);
@@ -139,7 +144,9 @@ it('runs the connector in the API process: events in, outbox out, clean stop', a
     subject: id,
     data: { alert: 'webhook_subscription_disabled', eventId: written.id },
   });
-  const sub = (await (await fetch(`${api}/v1/subscriptions/${id}`)).json()) as { status: string };
+  const sub = (await (await fetch(`${api}/v1/subscriptions/${id}`, { headers: auth })).json()) as {
+    status: string;
+  };
   expect(sub.status).toBe('disabled');
 
   process.kill(-(proc.pid as number), 'SIGINT');

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Express } from 'express';
+import type { AuthOptions } from '../../api/auth';
+import type { Logger } from '../../lib/logger';
 import pino from 'pino';
 import { Client } from 'pg';
 import { createApp } from '../../api/app';
@@ -70,6 +72,10 @@ export interface HarnessOptions {
   maxCachedWorkflows?: number;
   /** Business settings for the workers and the API (short durations for tests), over the defaults. */
   settings?: BusinessSettingsInput;
+  /** API keys and rate limit; default off, so only the access control tests need keys. */
+  auth?: AuthOptions;
+  /** The API's logger (default silent), e.g. to capture its output. */
+  logger?: Logger;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -101,10 +107,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const app = createApp({
     db: database.db,
     temporal,
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     bodyLimitBytes: 64 * 1024,
     settings,
     scheduleIdPrefix,
+    auth: opts.auth ?? { mode: 'off' },
   });
   return {
     context,
