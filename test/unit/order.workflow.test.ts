@@ -198,9 +198,7 @@ describe('orderWorkflow', () => {
       });
       // the same payment handed over by reconciliation too counts once
       await handle.signal(paymentReceivedSignal, payment('EARLY', 1000));
-      await eventually(async () =>
-        (await handle.query(orderStatusQuery)) === 'shipped' ? true : undefined,
-      );
+      await eventually(async () => ((await handle.query(orderStatusQuery)) === 'shipped' ? true : undefined));
       const steps = (await handle.query(orderTimelineQuery)).map((t) => t.step);
       expect(steps).toContain('paid');
       const history = await handle.fetchHistory();
