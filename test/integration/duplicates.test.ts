@@ -127,7 +127,12 @@ function scenario(ns: string, total: number, seed: number): Scenario {
   }
   for (const [i, s] of skus.entries()) {
     phase1.push(
-      ev('test/pim', 'product.upserted', { sku: s, name: `Product ${i}`, unitPrice: 100 * (i + 1), currency: 'EUR' }),
+      ev('test/pim', 'product.upserted', {
+        sku: s,
+        name: `Product ${i}`,
+        unitPrice: 100 * (i + 1),
+        currency: 'EUR',
+      }),
     );
   }
   for (const t of tickets) {
@@ -214,7 +219,7 @@ interface Sent {
  */
 async function send(events: Ev[], rnd: () => number, parallel = 8): Promise<Sent> {
   const chunks: Ev[][] = [];
-  for (let i = 0; i < events.length; ) {
+  for (let i = 0; i < events.length;) {
     const size = chunks.length % 2 === 0 ? 1 : 1 + Math.floor(rnd() * 25);
     chunks.push(events.slice(i, i + size));
     i += size;
@@ -370,7 +375,8 @@ async function run(ns: string, times: number, seed: number) {
     // phase 1: every stock adjustment applied, every ticket opened
     async () =>
       (await scalar(pool, `select count(*) n from stock_movements where sku like $1`, [like])) ===
-        TOTAL - s.phases[0]!.filter((e) => e.type !== 'inventory.stock_adjusted').length -
+        TOTAL -
+          s.phases[0]!.filter((e) => e.type !== 'inventory.stock_adjusted').length -
           s.phases[1]!.length -
           s.phases[2]!.length &&
       (await scalar(pool, `select count(*) n from crm_tickets where ticket_id like $1`, [like])) ===
@@ -381,9 +387,11 @@ async function run(ns: string, times: number, seed: number) {
       s.orders.length,
     // phase 3: every order shipped, every ticket answered
     async () =>
-      (await scalar(pool, `select count(*) n from sales_orders where order_id like $1 and status = 'shipped'`, [
-        like,
-      ])) === s.orders.length &&
+      (await scalar(
+        pool,
+        `select count(*) n from sales_orders where order_id like $1 and status = 'shipped'`,
+        [like],
+      )) === s.orders.length &&
       (await scalar(
         pool,
         `select count(*) n from crm_tickets where ticket_id like $1 and first_responded_at is not null`,
@@ -436,6 +444,25 @@ describe('duplicates', () => {
       console.error(`table ${t}: once ${a[t]?.length}, twice ${b[t]?.length}`, { onlyA, onlyB });
     }
     expect(differing).toEqual([]);
+    // the comparison is not vacuous: every kind of effect is there
+    for (const table of [
+      'events',
+      'event_routes',
+      'customers',
+      'products',
+      'stock_movements',
+      'crm_tickets',
+      'crm_tasks',
+      'sales_orders',
+      'invoices',
+      'payments',
+      'payment_allocations',
+      'journal_entries',
+      'journal_lines',
+      'outbox',
+    ]) {
+      expect({ table, rows: (b[table] ?? []).length > 0 }).toEqual({ table, rows: true });
+    }
 
     // and the state is the right one, from the input alone
     const s = twice.scenario;
@@ -452,7 +479,9 @@ describe('duplicates', () => {
       });
     }
     expect(
-      await scalar(pool, `select count(*) n from payment_allocations where payment_id like $1`, [`${doubled}-%`]),
+      await scalar(pool, `select count(*) n from payment_allocations where payment_id like $1`, [
+        `${doubled}-%`,
+      ]),
     ).toBe(s.orders.length);
     expect(
       await scalar(
