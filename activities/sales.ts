@@ -31,7 +31,7 @@ import { appendOutbox } from '../db/queries/outbox';
 import { openTask } from '../db/queries/crm';
 import { contactLimit, decideContact } from '../db/queries/contacts';
 import { postJournalEntry, reverseJournalEntry } from '../db/queries/ledger';
-import { allocatePayment, recordPayment } from '../db/queries/receivables';
+import { allocatePayment, lockOrderPayments, recordPayment } from '../db/queries/receivables';
 import { syncOrderPaid } from '../db/queries/reconciliation';
 import { inventoryWorkflowId, WORKFLOW_TYPES, workflowTaskQueue } from '../domain/names';
 import { stockLevelChangedSignal, type EventRef, type StockLevelChanged } from '../domain/inventory';
@@ -531,20 +531,23 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
       const invoiceNumber = invoiceNumberFor(a.orderId);
       const [order] = await db.select().from(salesOrders).where(eq(salesOrders.orderId, a.orderId));
       if (!order) return [];
-      const rows = await db
-        .select()
-        .from(payments)
-        .where(
-          and(
-            eq(payments.customerId, order.customerId),
-            eq(payments.currency, order.currency),
-            eq(payments.status, 'unallocated'),
-            eq(payments.amountAllocated, 0),
-            sql`${payments.reviewedAt} is null`,
-            sql`strpos(${payments.reference}, ${invoiceNumber}) > 0`,
-          ),
-        )
-        .orderBy(asc(payments.receivedAt), asc(payments.paymentId));
+      const rows = await db.transaction(async (tx) => {
+        await lockOrderPayments(tx, a.orderId);
+        return tx
+          .select()
+          .from(payments)
+          .where(
+            and(
+              eq(payments.customerId, order.customerId),
+              eq(payments.currency, order.currency),
+              eq(payments.status, 'unallocated'),
+              eq(payments.amountAllocated, 0),
+              sql`${payments.reviewedAt} is null`,
+              sql`strpos(${payments.reference}, ${invoiceNumber}) > 0`,
+            ),
+          )
+          .orderBy(asc(payments.receivedAt), asc(payments.paymentId));
+      });
       return rows
         .filter((p) => orderIdFromReference(p.reference) === a.orderId)
         .map((p) => ({
