@@ -7,7 +7,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
 import { invoices, payments, salesOrders, type PaymentRow } from '../db/schema';
-import { recordPayment } from '../db/queries/receivables';
+import { lockOrderPayments, recordPayment } from '../db/queries/receivables';
 import {
   anomaliesOf,
   applyAllocations,
@@ -98,6 +98,10 @@ export function createFinanceActivities({ db, settings }: ActivityDeps) {
         if (payment.status !== 'unallocated')
           return { kind: 'settled', reason: `payment is ${payment.status}` };
 
+        // a payment naming an order's invoice: decided under the order's payment lock, so an order
+        // that invoices meanwhile either sees this payment when it claims or is seen here
+        const named = orderIdFromReference(payment.reference);
+        if (named) await lockOrderPayments(tx, named);
         const payer = await identifyPayer(tx, payment);
         const { anomalies, reasons } = await anomaliesOf(tx, payment, payer, rules);
         if (received.customerId && !knownCustomer) {

@@ -31,7 +31,7 @@ import { appendOutbox } from '../db/queries/outbox';
 import { openTask } from '../db/queries/crm';
 import { contactLimit, decideContact } from '../db/queries/contacts';
 import { postJournalEntry, reverseJournalEntry } from '../db/queries/ledger';
-import { allocatePayment, recordPayment } from '../db/queries/receivables';
+import { allocatePayment, lockOrderPayments, recordPayment } from '../db/queries/receivables';
 import { syncOrderPaid } from '../db/queries/reconciliation';
 import { inventoryWorkflowId, WORKFLOW_TYPES, workflowTaskQueue } from '../domain/names';
 import { stockLevelChangedSignal, type EventRef, type StockLevelChanged } from '../domain/inventory';
@@ -40,6 +40,7 @@ import {
   creditNoteNumberFor,
   invoiceNumberFor,
   lineTax,
+  orderIdFromReference,
   refundIdFor,
   type CancelOutcome,
   type OrderWorkflowInput,
@@ -518,6 +519,52 @@ export function createSalesActivities({ db, settings, taskQueuePrefix }: Activit
           credit: Number(rows[0]?.credit ?? 0),
         };
       });
+    },
+
+    /**
+     * Payments that came before their order (out of order): received, left unallocated by
+     * reconciliation because no order or invoice existed yet, whose reference names this order's
+     * invoice, from the order's customer, in its currency, never reviewed. The order applies them
+     * like a payment handed over to it (`applyPayment`, match rule `reference`). Reads only.
+     */
+    async claimPrepaidPayments(a: { orderId: string }): Promise<PaymentReceived[]> {
+      const invoiceNumber = invoiceNumberFor(a.orderId);
+      const [order] = await db.select().from(salesOrders).where(eq(salesOrders.orderId, a.orderId));
+      if (!order) return [];
+      const rows = await db.transaction(async (tx) => {
+        await lockOrderPayments(tx, a.orderId);
+        return tx
+          .select()
+          .from(payments)
+          .where(
+            and(
+              eq(payments.customerId, order.customerId),
+              eq(payments.currency, order.currency),
+              eq(payments.status, 'unallocated'),
+              eq(payments.amountAllocated, 0),
+              sql`${payments.reviewedAt} is null`,
+              sql`strpos(${payments.reference}, ${invoiceNumber}) > 0`,
+            ),
+          )
+          .orderBy(asc(payments.receivedAt), asc(payments.paymentId));
+      });
+      return rows
+        .filter((p) => orderIdFromReference(p.reference) === a.orderId)
+        .map((p) => ({
+          paymentId: p.paymentId,
+          amount: p.amount,
+          currency: p.currency,
+          customerId: order.customerId,
+          ...(p.payerName ? { payerName: p.payerName } : {}),
+          ...(p.reference ? { reference: p.reference } : {}),
+          receivedAt: p.receivedAt.toISOString(),
+          method: p.method,
+          cause: {
+            source: p.causationSource ?? 'erp/reconciliation',
+            id: p.causationId ?? `payment-${p.paymentId}`,
+            correlationId: p.correlationId,
+          },
+        }));
     },
 
     /**

@@ -14,6 +14,13 @@ export const creditNoteNumberFor = (orderId: string): string => `CN-${orderId}`;
 export const refundIdFor = (orderId: string, paymentId: string): string => `REF-${orderId}-${paymentId}`;
 
 /**
+ * Patch ids of the order workflow (`patched()`), one per versioned change; README "Changing a
+ * workflow safely". `claimPrepaidPayments`: after invoicing, the order takes the payments that
+ * named its invoice before the order existed (README "Out-of-order events").
+ */
+export const ORDER_PATCHES = { claimPrepaidPayments: 'order-claims-prepaid-payments' } as const;
+
+/**
  * The order id named by an invoice number token in a payment reference (`... INV-O-1001 ...`), or
  * null. The token is the order id's characters (letters, digits, `. _ : / -`); a trailing `.`, `:` or
  * `/` (sentence punctuation) is dropped.

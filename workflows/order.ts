@@ -10,6 +10,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -25,6 +26,7 @@ import {
   orderTimelineQuery,
   paymentReceivedSignal,
   invoiceSettlementChangedSignal,
+  ORDER_PATCHES,
   type ApproveRequest,
   type CancelOutcome,
   type CancelRequest,
@@ -362,6 +364,17 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     total = invoice.total;
     status = 'invoiced';
     step('invoiced', `${invoice.invoiceNumber} total ${invoice.total} due ${invoice.dueDate}`);
+    // payments that named this invoice before the order existed were left unallocated: take them
+    // (versioned: orders started before this change replay without the extra activity)
+    if (patched(ORDER_PATCHES.claimPrepaidPayments)) {
+      const prepaid = await steps.claimPrepaidPayments({ orderId });
+      const fresh = prepaid.filter((p) => !seenPayments.has(p.paymentId));
+      for (const p of fresh) {
+        seenPayments.add(p.paymentId);
+        pendingPayments.push(p);
+      }
+      if (fresh.length > 0) step('prepaid_claimed', fresh.map((p) => p.paymentId).join(', '));
+    }
 
     // 4. payments and dunning (levels counted from the due moment: invoice time + net days)
     const dueAt = Date.parse(invoice.issuedAt) + order.paymentTerms.netDays * DAY_MS;

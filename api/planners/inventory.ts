@@ -4,7 +4,7 @@
  * workflow (signal; it exists only once the SKU's workflow started it).
  */
 import { signalWithStartKeyed } from '../../lib/temporal';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import {
   inventoryWorkflowId,
@@ -18,7 +18,12 @@ import {
   type InventoryItemInput,
   type StockChange,
 } from '../../domain/inventory';
-import { goodsReceivedSignal, purchaseOrderConfirmedSignal } from '../../domain/procurement';
+import {
+  goodsReceivedSignal,
+  purchaseOrderConfirmedSignal,
+  type ProcurementInput,
+  type ProcurementState,
+} from '../../domain/procurement';
 import type {
   GoodsReceivedV1,
   PurchaseOrderConfirmedV1,
@@ -79,13 +84,28 @@ export const inventoryPlanners: Partial<Record<EventType, RoutePlanner>> = {
   },
   'purchase_order.confirmed': (event) => {
     const data = event.data as PurchaseOrderConfirmedV1;
-    return toProcurement(data.purchaseOrderId, purchaseOrderConfirmedSignal, {
+    const plan = toProcurement(data.purchaseOrderId, purchaseOrderConfirmedSignal, {
       purchaseOrderId: data.purchaseOrderId,
       expectedDate: data.expectedDate,
       confirmedAt: data.confirmedAt,
       ...(data.supplierReference ? { supplierReference: data.supplierReference } : {}),
       cause: causeOf(event),
     });
+    return {
+      workflowId: plan.workflowId,
+      async deliver(client, prefix) {
+        try {
+          return await plan.deliver(client, prefix);
+        } catch (err) {
+          // out of order: the goods came first (they count as the confirmation) and closed the
+          // order; the late confirmation has nothing left to confirm and is delivered as a no-op
+          const closed =
+            err instanceof WorkflowNotFoundError && (await closedByReceipt(client, plan.workflowId));
+          if (closed) return { runId: closed };
+          throw err;
+        }
+      },
+    };
   },
   'goods.received': (event) => {
     const data = event.data as GoodsReceivedV1;
@@ -98,6 +118,16 @@ export const inventoryPlanners: Partial<Record<EventType, RoutePlanner>> = {
     });
   },
 };
+
+/** The run id of the procurement when it ended `closed` (fully received), else undefined. */
+async function closedByReceipt(client: Client, workflowId: string): Promise<string | undefined> {
+  const handle =
+    client.workflow.getHandle<(input: ProcurementInput) => Promise<ProcurementState>>(workflowId);
+  const described = await handle.describe().catch(() => undefined);
+  if (described?.status.name !== 'COMPLETED') return undefined;
+  const result = await handle.result();
+  return result.status === 'closed' ? described.runId : undefined;
+}
 
 /** Signal-with-start of the SKU's workflow: starts it when needed and hands it the signal. */
 export async function signalSkuWorkflow<T>(

@@ -224,3 +224,12 @@ export async function allocatePayment(
     repeated: false,
   };
 }
+
+/**
+ * Serialises reconciliation's decision on a payment whose reference names an order with that
+ * order's claim of such payments after it invoices (a transaction-scoped advisory lock): either
+ * the payment is committed before the claim reads, or the invoice is visible to the decision.
+ */
+export async function lockOrderPayments(tx: Tx, orderId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`order-payments/${orderId}`}, 0))`);
+}

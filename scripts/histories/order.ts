@@ -1,7 +1,8 @@
 /**
  * orderWorkflow, one scenario per path: paid in parts and shipped; credit hold approved and
  * overpaid; credit hold timed out; backordered, replenished, then cancelled after a payment
- * (refund, credit note, release); dunned twice then paid; unknown customer.
+ * (refund, credit note, release); dunned twice then paid; unknown customer; and, recorded with the
+ * `order-claims-prepaid-payments` patch, a payment that came before its order taken once it invoices.
  */
 import { orderWorkflowId } from '../../domain/names';
 import { skuReplenishedSignal } from '../../domain/inventory';
@@ -18,7 +19,7 @@ import {
 import type { OrderStatus } from '../../domain/sales';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
-import { customers, stockLevels } from '../../db/schema';
+import { customers, payments, stockLevels } from '../../db/schema';
 import { startOrderWorkflow } from '../../api/planners/sales';
 import type { BusinessSettingsInput } from '../../domain/settings';
 import type { HistoryScenario, ScenarioContext } from './scenario';
@@ -195,6 +196,31 @@ export const orderScenarios: HistoryScenario[] = [
     await until(ctx.client, orderId, 'shipped');
     await handle.executeUpdate(confirmShipmentUpdate, {
       args: [{ shipmentId: 'SH-H7', shippedAt: '2026-11-28T10:00:00Z' }],
+    });
+  }),
+  scenario('order-prepaid-claimed', async (ctx, orderId) => {
+    // what reconciliation leaves for a payment naming the invoice of an order not placed yet
+    await customer(ctx.db, 'C-HISTORY-8');
+    await stock(ctx.db, 'SKU-HISTORY-ORDER-8', 10);
+    await ctx.db
+      .insert(payments)
+      .values({
+        paymentId: 'PAY-H8',
+        amount: 1100,
+        currency: 'EUR',
+        customerId: 'C-HISTORY-8',
+        reference: `INV-${orderId}`,
+        receivedAt: new Date('2026-11-27T09:00:00Z'),
+        method: 'bank_transfer',
+        causationSource: CAUSE.source,
+        causationId: 'payment-PAY-H8',
+        correlationId: CAUSE.correlationId,
+      })
+      .onConflictDoNothing();
+    const handle = await start(ctx, { order: order(orderId, 'C-HISTORY-8', 'SKU-HISTORY-ORDER-8', 1) });
+    await until(ctx.client, orderId, 'shipped');
+    await handle.executeUpdate(confirmShipmentUpdate, {
+      args: [{ shipmentId: 'SH-H8', shippedAt: '2026-11-28T10:00:00Z' }],
     });
   }),
   scenario('order-unknown-customer', async (ctx, orderId) => {

@@ -28,3 +28,17 @@ export function loadSavedHistories(): SavedHistory[] {
       return { file, workflowId: saved.workflowId, workflowType: started?.workflowType?.name ?? '', history };
     });
 }
+
+/** The ids of the patches (`patched()` / `deprecatePatch()`) a history recorded, in order. */
+export function patchMarkers(history: temporal.api.history.v1.IHistory): string[] {
+  const ids: string[] = [];
+  for (const e of history.events ?? []) {
+    const m = e.markerRecordedEventAttributes;
+    if (!m || m.markerName !== 'core_patch') continue;
+    const data = m.details?.['patch-data']?.payloads?.[0]?.data;
+    if (!data) continue;
+    const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { id?: string };
+    if (parsed.id) ids.push(parsed.id);
+  }
+  return ids;
+}

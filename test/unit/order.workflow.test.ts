@@ -8,13 +8,16 @@ import { orderWorkflowId, WORKFLOW_TYPES } from '../../domain/names';
 import { businessSettingsSchema } from '../../domain/settings';
 import {
   cancelUpdate,
+  ORDER_PATCHES,
   orderStatusQuery,
+  orderTimelineQuery,
   paymentReceivedSignal,
   type OrderWorkflowInput,
   type PaymentReceived,
 } from '../../domain/sales';
 import type { Activities } from '../../activities';
 import { workflowTestbed } from '../support/workflow-testbed';
+import { patchMarkers } from '../support/histories';
 import { eventually, uniqueKey } from '../support/harness';
 
 const testbed = workflowTestbed();
@@ -72,6 +75,8 @@ function mockActivities(calls: string[], overrides: Partial<Activities> = {}): P
     releaseReservations: jest.fn(record('releaseReservations', [{ sku: 'S', quantity: 1 }])),
     markCancelled: jest.fn(record('markCancelled', undefined)),
     markOrder: jest.fn(record('markOrder', undefined)),
+    claimPrepaidPayments: jest.fn(async () => []),
+    shipOrder: jest.fn(record('shipOrder', [])),
     ...overrides,
   };
 }
@@ -173,6 +178,40 @@ describe('orderWorkflow', () => {
       'voidInvoice',
       'releaseReservations',
       'markCancelled',
+    ]);
+  });
+
+  it('takes the payments that named its invoice before it existed (new executions take the patched path)', async () => {
+    const orderId = uniqueKey('U');
+    const calls: string[] = [];
+    const activities = mockActivities(calls, {
+      claimPrepaidPayments: jest.fn(async () => {
+        calls.push('claimPrepaidPayments');
+        return [payment('EARLY', 1000)];
+      }),
+    });
+    await withWorker(activities, async (taskQueue) => {
+      const handle = await testbed.client.workflow.start(WORKFLOW_TYPES.order, {
+        workflowId: orderWorkflowId(orderId),
+        taskQueue,
+        args: [input(orderId)],
+      });
+      // the same payment handed over by reconciliation too counts once
+      await handle.signal(paymentReceivedSignal, payment('EARLY', 1000));
+      await eventually(async () => ((await handle.query(orderStatusQuery)) === 'shipped' ? true : undefined));
+      const steps = (await handle.query(orderTimelineQuery)).map((t) => t.step);
+      expect(steps).toContain('paid');
+      const history = await handle.fetchHistory();
+      expect(patchMarkers(history)).toEqual([ORDER_PATCHES.claimPrepaidPayments]);
+      await handle.terminate('test done');
+    });
+    expect(calls).toEqual([
+      'acceptOrder',
+      'reserveStock',
+      'issueInvoice',
+      'claimPrepaidPayments',
+      'applyPayment:EARLY',
+      'shipOrder',
     ]);
   });
 });
