@@ -20,7 +20,14 @@ import { createWorker } from '../../workers/worker';
 import { taskQueueName } from '../../domain/names';
 import { startDevServer, type DevServer } from '../../scripts/lib/temporal-dev-server';
 import { freePort, readContext } from '../support/infrastructure';
-import { createTestDatabase, eventually, silentLogger, stockAdjusted, uniqueKey } from '../support/harness';
+import {
+  createTestDatabase,
+  eventually,
+  silentLogger,
+  stockAdjusted,
+  testWorkflowCacheSize,
+  uniqueKey,
+} from '../support/harness';
 
 const context = readContext();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-outage-'));
@@ -51,6 +58,7 @@ async function startWorker() {
     taskQueuePrefix,
     db: database.db,
     workflowBundle: { codePath: context.workflowBundlePath },
+    maxCachedWorkflows: testWorkflowCacheSize(),
   });
   return { worker: w, running: w.run(), connection };
 }
