@@ -13,7 +13,12 @@ import { eventually, startHarness, uniqueKey, type Harness } from '../support/ha
 import { addStock, createCustomer, placeOrder, stockOf } from '../support/orders';
 import { reorderHelpers } from '../support/reorder';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
-import { expectCompletedOnce, expectJournalBalanced, expectStockSane, orderEffects } from '../support/effects';
+import {
+  expectCompletedOnce,
+  expectJournalBalanced,
+  expectStockSane,
+  orderEffects,
+} from '../support/effects';
 
 let h: Harness;
 const running: WorkerProcess[] = [];
@@ -89,10 +94,12 @@ it('order-to-cash: workers killed after invoicing and while payments ship; a new
   }
   const ids = orders.map((o) => o.orderId);
   const invoiced = () =>
-    count(sql`select count(*) as n from invoices where order_id in (${sql.join(
-      ids.map((id) => sql`${id}`),
-      sql`, `,
-    )})`);
+    count(
+      sql`select count(*) as n from invoices where order_id in (${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
   // the first invoice is written: the others are in flight (reserving, invoicing) when it dies
   await eventually(async () => ((await invoiced()) >= 1 ? true : undefined), 60_000);
   await kill(w);
@@ -106,16 +113,20 @@ it('order-to-cash: workers killed after invoicing and while payments ship; a new
       sql`, `,
     )})`,
   );
-  const totalOf = new Map((totals.rows as { order_id: string; total: number }[]).map((r) => [r.order_id, r.total]));
+  const totalOf = new Map(
+    (totals.rows as { order_id: string; total: number }[]).map((r) => [r.order_id, r.total]),
+  );
   const paymentOf = new Map(ids.map((id) => [id, uniqueKey('PAY')]));
   for (const id of ids) await sendPayment(id, customerId, totalOf.get(id)!, paymentOf.get(id)!);
 
   // die again once the first order has shipped: the rest are being matched, allocated, shipped
   const shipped = () =>
-    count(sql`select count(*) as n from outbox where type = 'order.shipped' and aggregate_id in (${sql.join(
-      ids.map((id) => sql`${id}`),
-      sql`, `,
-    )})`);
+    count(
+      sql`select count(*) as n from outbox where type = 'order.shipped' and aggregate_id in (${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
   await eventually(async () => ((await shipped()) >= 1 ? true : undefined), 90_000);
   await kill(w);
 
@@ -160,7 +171,10 @@ it('procurement: a worker killed after sending and while a receipt is booked; a 
   await kill(w);
 
   // with no worker alive: the confirmation and the first receipt wait in the workflow's history
-  await request(h.app).post(`/v1/purchase-orders/${id}/confirm`).send({ supplierReference: 'AB-1' }).expect(202);
+  await request(h.app)
+    .post(`/v1/purchase-orders/${id}/confirm`)
+    .send({ supplierReference: 'AB-1' })
+    .expect(202);
   await request(h.app)
     .post(`/v1/purchase-orders/${id}/receipts`)
     .send({ receiptId: `${id}-r1`, quantity: 20 })
@@ -171,7 +185,10 @@ it('procurement: a worker killed after sending and while a receipt is booked; a 
     .send({ receiptId: `${id}-r2`, quantity: 30 })
     .expect(202);
   // killed while the receipts are being booked
-  await eventually(async () => ((await outboxOf('purchase_order.received', id)).length >= 1 ? true : undefined), 60_000);
+  await eventually(
+    async () => ((await outboxOf('purchase_order.received', id)).length >= 1 ? true : undefined),
+    60_000,
+  );
   await kill(w);
 
   w = await worker();
