@@ -30,7 +30,8 @@ const [KILL_MIN, KILL_MAX] = (process.env.CHAOS_KILL_EVERY_MS ?? '4000-12000').s
 ];
 const SKUS = 10;
 const CUSTOMERS = 20;
-const BATCH = 250;
+// the test API's body limit is 64 KiB
+const BATCH = 100;
 
 // the reconciliation's anomaly rules would hold payments of very different sizes for review
 const SETTINGS = { finance: { reconciliation: { historyFactor: 1000 } } };
@@ -40,6 +41,7 @@ let settingsFile: string;
 const workers: WorkerProcess[] = [];
 let stopping = false;
 let kills = 0;
+let loops: Promise<void>[] = [];
 const log = (line: string) => process.stdout.write(`[chaos] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
@@ -51,6 +53,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   stopping = true;
+  await Promise.all(loops);
   await Promise.all(workers.map((w) => w.kill()));
   await h?.close();
 });
@@ -127,6 +130,7 @@ it(`${ORDERS} orders with payments and stock events while workers are killed at 
   for (let i = 0; i < WORKERS; i++) workers.push(await startWorker());
   const monkey = chaosMonkey();
   const relaying = relay();
+  loops = [monkey, relaying];
 
   const customers: string[] = [];
   for (let i = 0; i < CUSTOMERS; i++) {
