@@ -129,8 +129,8 @@ it('activities retry while Postgres is down and finish once it is back, each eff
   const down = Date.now();
   // activities fail meanwhile: wait until at least one attempt was retried, then a little more
   await eventually(async () => {
-    for (const o of orders) {
-      const d = await h.temporal.client.workflow.getHandle(`payment-${o.paymentId}`).describe();
+    for (const id of orders.flatMap((o) => [`payment-${o.paymentId}`, `order-${o.orderId}`])) {
+      const d = await h.temporal.client.workflow.getHandle(id).describe();
       if (d.raw.pendingActivities?.some((a) => (a.attempt ?? 0) > 1)) return true;
     }
     return undefined;
