@@ -4,7 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // test/kafka starts a Kafka broker of its own (jars from Maven Central, cached in .tools/kafka)
-  testPathIgnorePatterns: ['/node_modules/'],
+  // test/chaos is long and has its own command (npm run test:chaos, jest.chaos.config.js)
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],

@@ -517,7 +517,13 @@ export function createProcurementActivities({ db, settings }: ActivityDeps) {
           ),
         )
         .returning({ id: purchaseOrders.purchaseOrderId });
-      return { closed: updated.length > 0 };
+      if (updated.length > 0) return { closed: true };
+      // a retry after the commit finds it closed already and answers as the first attempt did
+      const [po] = await db
+        .select({ status: purchaseOrders.status })
+        .from(purchaseOrders)
+        .where(eq(purchaseOrders.purchaseOrderId, input.purchaseOrderId));
+      return { closed: po?.status === 'closed' };
     },
   };
 }

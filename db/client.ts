@@ -21,6 +21,9 @@ export function createDatabase(url: string, opts: { max?: number; applicationNam
   });
   // an idle client losing its connection (Postgres restarted) must not crash the process
   pool.on('error', () => undefined);
+  // nor a checked-out client losing it between two queries (in a transaction, Postgres stopping):
+  // the error still reaches the query that uses the connection, and the activity retries
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle(pool, { schema, casing: 'snake_case' });
   return { db, pool, close: () => pool.end() };
 }

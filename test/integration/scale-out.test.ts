@@ -42,6 +42,9 @@ async function startWorkerProcess() {
       WORKER_SHUTDOWN_GRACE_MS: '3000',
       WORKFLOW_BUNDLE_PATH: context.workflowBundlePath,
       LOG_LEVEL: 'info',
+      ...(process.env.TEST_WORKFLOW_CACHE_SIZE
+        ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.TEST_WORKFLOW_CACHE_SIZE }
+        : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

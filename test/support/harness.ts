@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client as TemporalClient } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { AuthOptions } from '../../api/auth';
 import type { Logger } from '../../lib/logger';
@@ -16,7 +16,8 @@ import { withDatabase } from '../../db/embedded';
 import { inventoryStateQuery } from '../../domain/inventory';
 import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
 import { createDomainWorkers } from '../../workers/worker';
-import { DOMAINS } from '../../domain/names';
+import { createActivities, type Activities } from '../../activities';
+import { DOMAINS, taskQueueName } from '../../domain/names';
 import {
   businessSettingsSchema,
   type BusinessSettings,
@@ -68,8 +69,28 @@ export const silentLogger = pino({ level: 'silent' });
 /** A unique business key, so test files sharing one Temporal server never share a workflow id. */
 export const uniqueKey = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
+/**
+ * The workflow cache size of every test worker: TEST_WORKFLOW_CACHE_SIZE (`npm run test:cache3`
+ * sets 3, so executions are evicted and replayed all the time), else the SDK's default.
+ */
+export function testWorkflowCacheSize(): number | undefined {
+  const raw = process.env.TEST_WORKFLOW_CACHE_SIZE;
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`TEST_WORKFLOW_CACHE_SIZE: not a count: ${raw}`);
+  return n;
+}
+
 export interface HarnessOptions {
+  /** Default: TEST_WORKFLOW_CACHE_SIZE, else the SDK's default. */
   maxCachedWorkflows?: number;
+  /** false: no in-process workers (the test runs worker processes of its own). */
+  workers?: boolean;
+  /**
+   * Test-only: wraps the activities the in-process workers run (fault injection). Production
+   * workers always run createActivities as is.
+   */
+  wrapActivities?: (activities: Activities) => Activities;
   /** Business settings for the workers and the API (short durations for tests), over the defaults. */
   settings?: BusinessSettingsInput;
   /** API keys and rate limit; default off, so only the access control tests need keys. */
@@ -85,18 +106,36 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const database = createDatabase(testDb.url, { max: 10, applicationName: 'erp-test' });
   const taskQueuePrefix = `test-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: context.temporalAddress });
-  const workers = (
-    await createDomainWorkers({
-      connection,
-      namespace: context.namespace,
-      taskQueuePrefix,
-      domains: DOMAINS,
-      db: database.db,
-      settings,
-      workflowBundle: { codePath: context.workflowBundlePath },
-      maxCachedWorkflows: opts.maxCachedWorkflows,
-    })
-  ).map((w) => w.worker);
+  const maxCachedWorkflows = opts.maxCachedWorkflows ?? testWorkflowCacheSize();
+  const wrap = opts.wrapActivities;
+  const workers =
+    opts.workers === false
+      ? []
+      : wrap
+        ? await Promise.all(
+            DOMAINS.map((domain) =>
+              Worker.create({
+                connection,
+                namespace: context.namespace,
+                taskQueue: taskQueueName(taskQueuePrefix, domain),
+                workflowBundle: { codePath: context.workflowBundlePath },
+                activities: wrap(createActivities({ db: database.db, settings, taskQueuePrefix })),
+                ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
+              }),
+            ),
+          )
+        : (
+            await createDomainWorkers({
+              connection,
+              namespace: context.namespace,
+              taskQueuePrefix,
+              domains: DOMAINS,
+              db: database.db,
+              settings,
+              workflowBundle: { codePath: context.workflowBundlePath },
+              maxCachedWorkflows,
+            })
+          ).map((w) => w.worker);
   const running = Promise.all(workers.map((w) => w.run()));
   const temporal = connectTemporal(context.temporalAddress, {
     namespace: context.namespace,

@@ -43,6 +43,9 @@ export function workflowTestbed(): WorkflowTestbed {
         taskQueue,
         workflowBundle: { codePath: context.workflowBundlePath },
         activities,
+        ...(process.env.TEST_WORKFLOW_CACHE_SIZE
+          ? { maxCachedWorkflows: Number(process.env.TEST_WORKFLOW_CACHE_SIZE) }
+          : {}),
       });
       return worker.runUntil(fn());
     },
