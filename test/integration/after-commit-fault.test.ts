@@ -12,6 +12,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { journalEntries, stockMovements } from '../../db/schema';
+import { orderWorkflowId } from '../../domain/names';
 import { eventually, startHarness, type Harness } from '../support/harness';
 import { addStock, createCustomer, pay, placeOrder, stockOf, waitForStatus } from '../support/orders';
 import { reorderHelpers } from '../support/reorder';
@@ -85,6 +86,23 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** Waits until the order's workflow has completed its claimPrepaidPayments activity. */
+async function prepaidClaimDone(orderId: string): Promise<void> {
+  await eventually(async () => {
+    const history = await h.temporal.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'claimPrepaidPayments',
+    );
+    if (!scheduled) return undefined;
+    const done = events.some(
+      (e) =>
+        Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === Number(scheduled.eventId),
+    );
+    return done ? true : undefined;
+  }, 60_000);
+}
+
 it('order-to-cash with every writing activity failing once after its commit: each effect once', async () => {
   const customerId = await createCustomer(h);
   const skus = [uniqueKey('SKU-F1'), uniqueKey('SKU-F2')] as const;
@@ -99,6 +117,10 @@ it('order-to-cash with every writing activity failing once after its commit: eac
       ],
     });
     const invoiced = await waitForStatus(h, orderId, 'invoiced', 60_000);
+    // pay once the order has looked for payments that came before it: otherwise a payment whose
+    // matching failed after recording it could be claimed by the order (also right, but then the
+    // reconciliation activities under test would not run)
+    await prepaidClaimDone(orderId);
     const { paymentId } = await pay(h, orderId, invoiced.total);
     await waitForStatus(h, orderId, 'shipped', 60_000);
     await request(h.app)
