@@ -43,8 +43,6 @@ import type { EventRef } from '../domain/inventory';
 import type { Tx } from '../db/client';
 import type { ActivityDeps } from './index';
 
-const causeOf = (c: EventRef) => ({ source: c.source, id: c.id, correlationId: c.correlationId });
-
 /** A business refusal as a non-retryable failure the workflow (and the API) can name. */
 function refuse(err: unknown): never {
   if (err instanceof ReconciliationError) throw ApplicationFailure.nonRetryable(err.message, err.type);
@@ -87,7 +85,7 @@ export function createFinanceActivities({ db, settings }: ActivityDeps) {
           paymentId: input.paymentId,
           ...received,
           customerId: knownCustomer,
-          cause: causeOf(input.cause),
+          cause: input.cause,
         });
         const payment = await lockPayment(tx, input.paymentId);
         if (payment.reviewedAt)
@@ -156,7 +154,7 @@ export function createFinanceActivities({ db, settings }: ActivityDeps) {
           allocations: a.proposal.allocations,
           ...(a.proposal.writeOff ? { writeOff: a.proposal.writeOff } : {}),
           credit: a.proposal.credit,
-          cause: causeOf(a.cause),
+          cause: a.cause,
         }),
       );
     },
@@ -167,12 +165,12 @@ export function createFinanceActivities({ db, settings }: ActivityDeps) {
       review: ExceptionReview;
       cause: EventRef;
     }): Promise<void> {
-      await db.transaction((tx) => raiseException(tx, a.paymentId, a.review, causeOf(a.cause)));
+      await db.transaction((tx) => raiseException(tx, a.paymentId, a.review, a.cause));
     },
 
     /** The review SLA passed: alert and finance task, once. */
     async escalatePaymentException(a: { paymentId: string; cause: EventRef }): Promise<boolean> {
-      return db.transaction((tx) => escalateException(tx, a.paymentId, causeOf(a.cause)));
+      return db.transaction((tx) => escalateException(tx, a.paymentId, a.cause));
     },
 
     /**
@@ -181,7 +179,7 @@ export function createFinanceActivities({ db, settings }: ActivityDeps) {
      * a customer's credit if asked. Refused as a whole with every problem named.
      */
     async resolvePaymentException(a: { paymentId: string; request: ResolveRequest; cause: EventRef }) {
-      const cause = causeOf(a.request.cause ?? a.cause);
+      const cause = a.request.cause ?? a.cause;
       return db
         .transaction(async (tx) => {
           const payment = await lockPayment(tx, a.paymentId);
@@ -227,7 +225,7 @@ export function createFinanceActivities({ db, settings }: ActivityDeps) {
 
     /** Unmatches one allocation (reversing entry, stored reason); the payment goes back to review. */
     async unmatchPaymentAllocation(a: { paymentId: string; request: UnmatchRequest; cause: EventRef }) {
-      const cause = causeOf(a.request.cause ?? a.cause);
+      const cause = a.request.cause ?? a.cause;
       return db
         .transaction(async (tx) => {
           const result = await reverseAllocation(tx, {

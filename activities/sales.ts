@@ -4,7 +4,7 @@
  * attempt committed (unique keys: the order, its invoice, (order, sku) reservations, journal entry
  * keys, outbox keys, task keys) and answers the same. Stock changes notify the SKU's workflow.
  */
-import { causeColumns } from '../db/schema/columns';
+import { causeColumns, type Cause } from '../db/schema/columns';
 import { signalWithStartKeyed } from '../lib/temporal';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
@@ -86,7 +86,6 @@ export interface PaymentApplied {
   due: number;
 }
 
-type Cause = { source?: string; id?: string; correlationId: string };
 const causeOf = (c: EventRef): Cause => ({ source: c.source, id: c.id, correlationId: c.correlationId });
 
 const isoDate = (d: Date): string => d.toISOString().slice(0, 10);

@@ -26,6 +26,7 @@ import { paymentAllocations, payments, type PaymentRow } from '../db/schema';
 import { executionUiLink } from '../lib/temporal';
 import type { AppDeps } from './app';
 import { command, type CommandResponse } from './idempotency';
+import { REST_EVENT_SOURCE } from './ingest';
 import { parseOr400, pathParam, Problem, requireContentType, validationProblem } from './problem';
 import { describeWorkflow } from './workflow-status';
 
@@ -63,6 +64,10 @@ export const exceptionsQuerySchema = z
   .strict();
 
 const paymentIdParam = (req: Request): string => pathParam(req, 'paymentId', idSchema);
+
+/** 409: the payment's state does not allow the command; `detail` says why. */
+const stateConflict = (detail: string) =>
+  new Problem(409, 'reconciliation-state-conflict', 'Not allowed in the payment’s state', detail);
 
 function body<T>(schema: z.ZodType<T>, req: Request): T {
   requireContentType(req, ['application/json']);
@@ -114,15 +119,10 @@ export function reconciliationRouter(deps: AppDeps): Router {
       if (cause instanceof ApplicationFailure && cause.type === 'NoSuchAllocation') {
         throw new Problem(404, 'not-found', 'Allocation not found', reason);
       }
-      throw new Problem(409, 'reconciliation-state-conflict', 'Not allowed in the payment’s state', reason);
+      throw stateConflict(reason);
     }
     if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error).message)) {
-      throw new Problem(
-        409,
-        'reconciliation-state-conflict',
-        'Not allowed in the payment’s state',
-        `Payment ${paymentId} is not waiting for review.`,
-      );
+      throw stateConflict(`Payment ${paymentId} is not waiting for review.`);
     }
     throw err;
   }
@@ -186,6 +186,11 @@ export function reconciliationRouter(deps: AppDeps): Router {
         temporalUi: executionUiLink(deps.temporal.uiUrl, deps.temporal.namespace, workflowId, workflow.runId),
       },
     };
+  }
+
+  /** The answer of a decision: the workflow's state and the payment as it now is. */
+  async function decided(paymentId: string, state: ReconciliationState): Promise<CommandResponse> {
+    return { status: 200, body: { state, payment: await paymentView(await loadPayment(paymentId)) } };
   }
 
   /** Payments waiting for review, newest first. */
@@ -252,15 +257,10 @@ export function reconciliationRouter(deps: AppDeps): Router {
         const request = body(resolveBodySchema, req);
         const row = await loadPayment(paymentId);
         if (row.status !== 'exception') {
-          throw new Problem(
-            409,
-            'reconciliation-state-conflict',
-            'Not allowed in the payment’s state',
-            `Payment ${paymentId} is ${row.status}, not waiting for review.`,
-          );
+          throw stateConflict(`Payment ${paymentId} is ${row.status}, not waiting for review.`);
         }
         const state = await update(paymentId, resolveExceptionUpdate, request);
-        return { status: 200, body: { state, payment: await paymentView(await loadPayment(paymentId)) } };
+        return decided(paymentId, state);
       },
     ),
   );
@@ -282,7 +282,7 @@ export function reconciliationRouter(deps: AppDeps): Router {
         const input: PaymentReconciliationInput = {
           paymentId,
           cause: {
-            source: 'erp-api/rest',
+            source: REST_EVENT_SOURCE,
             id: `unmatch-${paymentId}-${request.invoiceNumber}`,
             correlationId: row.correlationId ?? paymentId,
           },
@@ -301,7 +301,7 @@ export function reconciliationRouter(deps: AppDeps): Router {
         } catch (err) {
           refusal(paymentId, err);
         }
-        return { status: 200, body: { state, payment: await paymentView(await loadPayment(paymentId)) } };
+        return decided(paymentId, state);
       },
     ),
   );

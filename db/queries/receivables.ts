@@ -2,14 +2,12 @@
  * Receivables: recording a received payment and allocating it to an invoice, with its journal entry
  * and outbox events. Reusable by any allocator (the order workflow now, reconciliation later).
  */
-import { causeColumns } from '../schema/columns';
+import { causeColumns, type Cause } from '../schema/columns';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { ACCOUNT_CODES, invoices, paymentAllocations, payments, type PaymentRow } from '../schema';
 import { appendOutbox } from './outbox';
 import { postJournalEntry } from './ledger';
-
-type Cause = { source?: string; id?: string; correlationId: string };
 
 export interface PaymentToRecord {
   paymentId: string;

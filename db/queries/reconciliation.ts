@@ -6,6 +6,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { msToNumber } from '@temporalio/common';
 import type { Tx } from '../client';
+import type { Cause } from '../schema/columns';
 import {
   ACCOUNT_CODES,
   invoices,
@@ -31,8 +32,6 @@ import {
 
 export type { AppliedAllocation };
 import type { ReconciliationSettings } from '../../domain/settings/finance';
-
-type Cause = { source?: string; id?: string; correlationId: string };
 
 /** The payer: the customer given (when it exists), else the one customer whose name is the payer's. */
 export async function identifyPayer(tx: Tx, payment: PaymentRow): Promise<string | null> {
@@ -230,7 +229,6 @@ export async function escalateException(tx: Tx, paymentId: string, cause: Cause)
   });
   return true;
 }
-
 
 /**
  * Applies a decision in one transaction: each allocation (at most its amount, the invoice's outstanding

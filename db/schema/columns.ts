@@ -25,11 +25,18 @@ export const optionalCausationColumns = () => ({
   correlationId: text('correlation_id').notNull(),
 });
 
+/** Why a row is written: the causing event (absent for a schedule or an operator) and the flow. */
+export interface Cause {
+  source?: string;
+  id?: string;
+  correlationId: string;
+}
+
 /**
  * The values of {@link optionalCausationColumns} for a row written because of `cause`: the causing
  * event (absent for a schedule or an operator) and the flow's correlation id.
  */
-export const causeColumns = (cause: { source?: string; id?: string; correlationId: string }) => ({
+export const causeColumns = (cause: Cause) => ({
   causationSource: cause.source ?? null,
   causationId: cause.id ?? null,
   correlationId: cause.correlationId,

@@ -23,7 +23,14 @@ import { createDomainWorkers } from '../../workers/worker';
 import { freePort, readContext } from '../support/infrastructure';
 import { startPostgresProcess, type PostgresProcess } from '../support/postgres-process';
 import { eventually, silentLogger, testWorkflowCacheSize, uniqueKey, type Harness } from '../support/harness';
-import { addStock, createCustomer, placeOrder, stockOf, waitForStatus } from '../support/orders';
+import {
+  addStock,
+  createCustomer,
+  placeOrder,
+  sendPaymentEvent,
+  stockOf,
+  waitForStatus,
+} from '../support/orders';
 import {
   expectCompletedOnce,
   expectJournalBalanced,
@@ -104,24 +111,8 @@ it('activities retry while Postgres is down and finish once it is back, each eff
   }
 
   for (const o of orders) {
-    await request(h.app)
-      .post('/v1/events')
-      .send({
-        specversion: '1.0',
-        id: `evt-${randomUUID()}`,
-        source: 'test/bank',
-        type: 'payment.received',
-        data: {
-          paymentId: o.paymentId,
-          amount: o.total,
-          currency: 'EUR',
-          customerId,
-          reference: `Payment for ${invoiceNumberFor(o.orderId)}`,
-          receivedAt: new Date().toISOString(),
-          method: 'bank_transfer',
-        },
-      })
-      .expect(202);
+    const reference = `Payment for ${invoiceNumberFor(o.orderId)}`;
+    await sendPaymentEvent(h, { amount: o.total, customerId, reference }, o.paymentId);
   }
   // down while the reconciliations and orders run their activities
   await pg!.stop();

@@ -4,13 +4,12 @@
  * movements, outbox rows, allocations) happened exactly once. The API runs in this process; the
  * workflows and activities run only in the worker processes.
  */
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { and, eq, like, sql } from 'drizzle-orm';
 import { journalEntries, outbox, stockMovements } from '../../db/schema';
 import { invoiceNumberFor } from '../../domain/sales';
 import { eventually, startHarness, uniqueKey, type Harness } from '../support/harness';
-import { addStock, createCustomer, placeOrder, stockOf } from '../support/orders';
+import { addStock, createCustomer, placeOrder, sendPaymentEvent, stockOf } from '../support/orders';
 import { reorderHelpers } from '../support/reorder';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import {
@@ -53,26 +52,12 @@ const count = async (query: ReturnType<typeof sql>) =>
   Number(((await h.database.db.execute(query)).rows[0] as { n: string }).n);
 
 /** A payment.received naming the order's invoice, sent without waiting for its reconciliation. */
-async function sendPayment(orderId: string, customerId: string, amount: number, paymentId: string) {
-  await request(h.app)
-    .post('/v1/events')
-    .send({
-      specversion: '1.0',
-      id: `evt-${randomUUID()}`,
-      source: 'test/bank',
-      type: 'payment.received',
-      data: {
-        paymentId,
-        amount,
-        currency: 'EUR',
-        customerId,
-        reference: `Payment for ${invoiceNumberFor(orderId)}`,
-        receivedAt: new Date().toISOString(),
-        method: 'bank_transfer',
-      },
-    })
-    .expect(202);
-}
+const sendPayment = (orderId: string, customerId: string, amount: number, paymentId: string) =>
+  sendPaymentEvent(
+    h,
+    { amount, customerId, reference: `Payment for ${invoiceNumberFor(orderId)}` },
+    paymentId,
+  );
 
 it('order-to-cash: workers killed after invoicing and while payments ship; a new worker finishes each order once', async () => {
   let w = await worker();

@@ -79,8 +79,8 @@ export interface ReceivedPayment {
   reference?: string;
 }
 
-/** A payment.received event from test/bank; answers once its reconciliation has decided. */
-export async function receivePayment(h: Harness, data: ReceivedPayment, paymentId = uniqueKey('PAY')) {
+/** A payment.received event from test/bank, stored (202); does not wait for its reconciliation. */
+export async function sendPaymentEvent(h: Harness, data: ReceivedPayment, paymentId = uniqueKey('PAY')) {
   const res = await request(h.app)
     .post('/v1/events')
     .send({
@@ -97,8 +97,13 @@ export async function receivePayment(h: Harness, data: ReceivedPayment, paymentI
       },
     })
     .expect(202);
-  const state = await reconciled(h, paymentId);
-  return { paymentId, answer: res.body, state };
+  return { paymentId, answer: res.body };
+}
+
+/** A payment.received event from test/bank; answers once its reconciliation has decided. */
+export async function receivePayment(h: Harness, data: ReceivedPayment, paymentId = uniqueKey('PAY')) {
+  const sent = await sendPaymentEvent(h, data, paymentId);
+  return { ...sent, state: await reconciled(h, paymentId) };
 }
 
 /** A payment.received from the order's customer whose reference names the order's invoice. */
