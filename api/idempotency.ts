@@ -10,6 +10,7 @@ import { httpIdempotencyKeys, type HttpIdempotencyKeyRow } from '../db/schema';
 import type { Db } from '../db/client';
 import { Problem, validationProblem } from './problem';
 import type { AppDeps } from './app';
+import type { AuthLocals } from './auth';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 /** A request still running after this long is taken to have died; its key may be claimed again. */
@@ -104,13 +105,16 @@ export function command(
       ]);
     }
     const hash = requestHash(req.method, req.originalUrl, req.body);
-    const owned = await claim(deps.db, scope, key, hash, ttlMs);
+    // keys are the client's own: two API keys sending the same Idempotency-Key never share an answer
+    const client = (res.locals as AuthLocals).apiKey?.id;
+    const keyScope = client === undefined ? scope : `${scope} [api-key ${client}]`;
+    const owned = await claim(deps.db, keyScope, key, hash, ttlMs);
     if (!owned) {
       const [existing] = await deps.db
         .select()
         .from(httpIdempotencyKeys)
-        .where(and(eq(httpIdempotencyKeys.scope, scope), eq(httpIdempotencyKeys.key, key)));
-      if (!existing) throw new Error(`idempotency key ${scope}/${key} vanished while being claimed`);
+        .where(and(eq(httpIdempotencyKeys.scope, keyScope), eq(httpIdempotencyKeys.key, key)));
+      if (!existing) throw new Error(`idempotency key ${keyScope}/${key} vanished while being claimed`);
       if (existing.requestHash !== hash) {
         throw new Problem(
           422,
@@ -144,7 +148,7 @@ export function command(
       response = await handler(req);
     } catch (err) {
       if (!(err instanceof Problem) || err.status >= 500) {
-        await release(deps.db, scope, key);
+        await release(deps.db, keyScope, key);
         throw err;
       }
       response = {
@@ -154,7 +158,7 @@ export function command(
       };
     }
     if (response.status >= 500) {
-      await release(deps.db, scope, key);
+      await release(deps.db, keyScope, key);
     } else {
       const kept = options.stored ? options.stored(response) : response;
       await deps.db
@@ -166,7 +170,7 @@ export function command(
           responseHeaders: kept.headers ?? null,
           completedAt: sql`now()`,
         })
-        .where(and(eq(httpIdempotencyKeys.scope, scope), eq(httpIdempotencyKeys.key, key)));
+        .where(and(eq(httpIdempotencyKeys.scope, keyScope), eq(httpIdempotencyKeys.key, key)));
     }
     return send(res, response, false);
   };

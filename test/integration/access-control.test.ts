@@ -279,6 +279,32 @@ describe('API keys over REST (admin)', () => {
     expect(stored.rows[0]?.t).not.toContain(secret);
   });
 
+  it('keeps Idempotency-Keys per API key: two clients sending the same key and body get their own answers', async () => {
+    const idem = uniqueKey('shared-idem');
+    const body = { name: 'same request', scopes: ['read'] };
+    const otherAdmin = await newKey(['admin']);
+    const first = await request(h.app)
+      .post('/v1/api-keys')
+      .set(bearer(admin))
+      .set('Idempotency-Key', idem)
+      .send(body)
+      .expect(201);
+    const second = await request(h.app)
+      .post('/v1/api-keys')
+      .set(bearer(otherAdmin))
+      .set('Idempotency-Key', idem)
+      .send(body)
+      .expect(201);
+    keysSeen.push(first.body.key, second.body.key);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.body.key).toEqual(expect.stringMatching(/^erp_/));
+    const stored = await h.database.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from http_idempotency_keys where key = ${idem}`,
+    );
+    expect(stored.rows[0]?.n).toBe(2);
+  });
+
   it('revokes a key: it answers 401 from then on; revoking again keeps the first time', async () => {
     const created = await request(h.app)
       .post('/v1/api-keys')
