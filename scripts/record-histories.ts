@@ -2,7 +2,8 @@
  * `npm run test:record-histories [-- name ...]`: runs each workflow's scenario (scripts/histories/)
  * against real services (the same ones the tests start) and saves every run's history under
  * test/histories, for the replay test. Run it after a deliberate, versioned change to a workflow;
- * commit the new files. With names, only those scenarios run.
+ * commit the new files. With names, only those scenarios run. Existing files are kept unless
+ * `--overwrite` is given (see saveChain).
  */
 import { randomUUID } from 'node:crypto';
 import { NativeConnection } from '@temporalio/worker';
@@ -17,7 +18,9 @@ import { HISTORY_SCENARIOS } from './histories';
 import { saveChain } from './histories/scenario';
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const overwrite = args.includes('--overwrite');
+  const wanted = args.filter((a) => a !== '--overwrite');
   const unknown = wanted.filter((n) => !HISTORY_SCENARIOS.some((s) => s.name === n));
   if (unknown.length) {
     console.error(
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
           client: temporal.client,
           taskQueuePrefix,
           db: database.db,
-          save: (workflowId, name) => saveChain(temporal.client, workflowId, name),
+          save: (workflowId, name) => saveChain(temporal.client, workflowId, name, overwrite),
         });
         for (const file of files) console.log(`saved ${file}`);
       } finally {

@@ -25,15 +25,28 @@ export interface HistoryScenario {
   run(ctx: ScenarioContext): Promise<string[]>;
 }
 
-export async function saveChain(client: Client, workflowId: string, name: string): Promise<string[]> {
+/**
+ * Saves every run of `workflowId` as `<name>-runN.json`. An existing file is kept unless
+ * `overwrite`: saved histories stand for the code that wrote them (the versioning test needs the
+ * ones recorded before a patch), so re-recording replaces one only on purpose.
+ */
+export async function saveChain(
+  client: Client,
+  workflowId: string,
+  name: string,
+  overwrite = false,
+): Promise<string[]> {
   const histories = await fetchRunChain(client, workflowId, { allRuns: true });
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   return histories.map((history, i) => {
     const file = path.join(HISTORIES_DIR, `${name}-run${i + 1}.json`);
+    const shown = path.relative(process.cwd(), file);
+    if (!overwrite && fs.existsSync(file))
+      return `${shown} (kept the existing file; --overwrite replaces it)`;
     fs.writeFileSync(
       file,
       `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history)}}\n`,
     );
-    return path.relative(process.cwd(), file);
+    return shown;
   });
 }
