@@ -65,7 +65,7 @@ async function main(): Promise<void> {
           db: database.db,
           save: (workflowId, name) => saveChain(temporal.client, workflowId, name, overwrite),
         });
-        for (const file of files) console.log(`saved ${file}`);
+        for (const line of files) console.log(line);
       } finally {
         for (const w of workers) w.shutdown();
         await running;

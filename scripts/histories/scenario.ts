@@ -26,7 +26,7 @@ export interface HistoryScenario {
 }
 
 /**
- * Saves every run of `workflowId` as `<name>-runN.json`. An existing file is kept unless
+ * Saves every run of `workflowId` as `<name>-runN.json`, answering what it did per file. An existing file is kept unless
  * `overwrite`: saved histories stand for the code that wrote them (the versioning test needs the
  * ones recorded before a patch), so re-recording replaces one only on purpose.
  */
@@ -41,12 +41,11 @@ export async function saveChain(
   return histories.map((history, i) => {
     const file = path.join(HISTORIES_DIR, `${name}-run${i + 1}.json`);
     const shown = path.relative(process.cwd(), file);
-    if (!overwrite && fs.existsSync(file))
-      return `${shown} (kept the existing file; --overwrite replaces it)`;
+    if (!overwrite && fs.existsSync(file)) return `kept ${shown} (it exists; --overwrite replaces it)`;
     fs.writeFileSync(
       file,
       `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history)}}\n`,
     );
-    return shown;
+    return `saved ${shown}`;
   });
 }
