@@ -111,11 +111,11 @@ export async function* diffHistories(
       };
       continue;
     }
-    const { compared, differences } = compareCommands(
-      commandsFromHistory(l.history),
-      commandsFromActivations(captured),
-      opts,
-    );
+    const recorded = commandsFromHistory(l.history);
+    // the code gave the history's commands, so nothing captured means no interceptor in the bundle
+    if (recorded.length && !captured.length)
+      throw new Error('no commands were captured on replay: bundle the workflows with bundleForDiff');
+    const { compared, differences } = compareCommands(recorded, commandsFromActivations(captured), opts);
     yield { ...base, status: differences.length ? 'differ' : 'same', compared, differences };
   }
   yield* waiting.splice(0);

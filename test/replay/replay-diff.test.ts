@@ -165,6 +165,10 @@ describe('npm run replay:diff', () => {
       expect(diffSummary(results)).toMatch(/^\d+ same, \d+ differ, 0 nondeterministic$/);
     });
 
+    it('refuses a bundle without the capture interceptor rather than finding nothing', async () => {
+      await expect(diffAll(plain, [reorderRun])).rejects.toThrow('no commands were captured on replay');
+    });
+
     it('leaves the other workflows unchanged', async () => {
       const others = saved.filter((s) => s.workflowType !== 'inventoryItemWorkflow');
       const results = await diffAll(withCapture, others);
