@@ -52,7 +52,12 @@ export default tseslint.config(
   },
   {
     // deterministic workflow code: bundled into the Temporal sandbox, no I/O of any kind
-    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'test/fixtures/changed-workflows/**/*.ts'],
+    files: [
+      'workflows/**/*.ts',
+      'domain/**/*.ts',
+      'test/fixtures/changed-workflows/**/*.ts',
+      'test/fixtures/pack-rounding/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
