@@ -96,4 +96,6 @@ function App() {
     <main key=${`${page}-${keyVersion}`}>${body}</main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -16,7 +16,7 @@ export function niceMax(max) {
  * Bars: `[{ label, value, text? }]` (text is shown above the bar; default the value). Options:
  * width, height, unit (axis note).
  */
-export function barChart(bars, { width = 520, height = 220, unit = '', color = PALETTE[0] } = {}) {
+export function barChart(bars, { width = 520, height = 220, unit = '', color = PALETTE[0], format = String } = {}) {
   const left = 48;
   const bottom = 40;
   const top = 16;
@@ -28,7 +28,7 @@ export function barChart(bars, { width = 520, height = 220, unit = '', color = P
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
     `<line x1="${left}" y1="${top + plotH}" x2="${width - 10}" y2="${top + plotH}" stroke="#999"/>`,
-    `<text x="4" y="${top + 4}" font-size="11">${esc(max)}${unit ? ` ${esc(unit)}` : ''}</text>`,
+    `<text x="4" y="${top + 4}" font-size="11">${esc(format(max))}${unit ? ` ${esc(unit)}` : ''}</text>`,
     `<text x="4" y="${top + plotH}" font-size="11">0</text>`,
   ];
   bars.forEach((b, i) => {
@@ -54,7 +54,7 @@ export function stackedBars(columns, series, { width = 720, height = 260 } = {})
   const left = 40;
   const bottom = 40;
   const top = 14;
-  const legendW = 200;
+  const legendW = 290;
   const plotW = width - left - legendW - 10;
   const plotH = height - top - bottom;
   const totals = columns.map((_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));

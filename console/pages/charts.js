@@ -35,7 +35,7 @@ function Ageing() {
                 value: c.buckets[k]?.amount ?? 0,
                 text: `${money(c.buckets[k]?.amount ?? 0)} (${c.buckets[k]?.invoices ?? 0})`,
               })),
-              { unit: `${c.currency} minor units` },
+              { unit: c.currency, format: (v) => money(v) },
             )}
           />
         </div>`,
@@ -66,18 +66,16 @@ function EventCharts() {
   return html`<div>
     <section class="card" data-testid="chart-events">
       <h3>
-        Events per minute by type, last
-        <select value=${minutes} onChange=${(e) => setMinutes(Number(e.currentTarget.value))}>
+        ${'Events per minute by type, last '}<select value=${minutes} onChange=${(e) => setMinutes(Number(e.currentTarget.value))}>
           ${[15, 60, 240, 1440].map((m) => html`<option value=${m}>${m >= 60 ? `${m / 60} h` : `${m} min`}</option>`)}
         </select>
       </h3>
-      ${types.length ? html`<${Svg} testId="events-per-minute" svg=${stackedBars(labels, series)} />` : html`<p class="note">No events in this period.</p>`}
+      ${types.length ? html`<${Svg} testId="events-per-minute" svg=${stackedBars(labels, series, { width: 980 })} />` : html`<p class="note">No events in this period.</p>`}
     </section>
     <section class="card" data-testid="chart-latency">
       <h3>Routing latency (arrival → delivered to its workflow)</h3>
       <p>
-        ${lat.count} delivered · p50 ${fmt(lat.p50Ms)} · p90 ${fmt(lat.p90Ms)} · p99 ${fmt(lat.p99Ms)} · max ${fmt(lat.maxMs)} ·
-        ${s.pendingRoutes} pending now
+        ${`${lat.count} delivered · p50 ${fmt(lat.p50Ms)} · p90 ${fmt(lat.p90Ms)} · p99 ${fmt(lat.p99Ms)} · max ${fmt(lat.maxMs)} · ${s.pendingRoutes} pending now`}
       </p>
       <${Svg}
         testId="latency-histogram"

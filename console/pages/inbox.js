@@ -25,8 +25,7 @@ function HeldOrder({ order, onChanged }) {
   );
   return html`<li class="row" data-testid=${`held-${order.orderId}`}>
     <div>
-      <a href=${`#/orders/${enc(order.orderId)}`}>${order.orderId}</a> · customer ${order.customerId} ·
-      ${money(order.total, order.currency)} · held since ${when(order.updatedAt)}
+      <a href=${`#/orders/${enc(order.orderId)}`}>${order.orderId}</a>${` · customer ${order.customerId} · ${money(order.total, order.currency)} · held since ${when(order.updatedAt)}`}
       <div class="note">Approve to continue, or leave it: the hold expires after the approval timeout and cancels the order.</div>
     </div>
     <div class="actions">
@@ -74,8 +73,8 @@ function ExceptionItem({ item, onChanged }) {
   const set = (i, field, value) => setRows(rows.map((r, j) => (j === i ? { ...r, [field]: value } : r)));
   return html`<li class="row exception" data-testid=${`exception-${item.paymentId}`}>
     <div>
-      <strong>${item.paymentId}</strong> · ${money(item.amount, item.currency)} (unallocated
-      ${money(item.unallocated, item.currency)}) · ${item.payerName ?? item.customerId ?? 'unknown payer'}
+      <strong>${item.paymentId}</strong> · ${money(item.amount, item.currency)}
+      ${` (unallocated ${money(item.unallocated, item.currency)}) · `}${item.payerName ?? item.customerId ?? 'unknown payer'}
       ${item.reference ? html` · ref “${item.reference}”` : null}
       <div class="note">
         ${item.reason ?? 'needs review'}${item.anomalies.length ? ` · anomalies: ${item.anomalies.join(', ')}` : ''}
@@ -83,9 +82,7 @@ function ExceptionItem({ item, onChanged }) {
       </div>
       ${proposal
         ? html`<div class="proposal" data-testid="proposal">
-            Proposed (${proposal.rule}), confidence
-            <span class="confidence" data-testid="confidence">${Math.round(proposal.confidence * 100)}%</span>:
-            ${proposal.allocations.map((a) => `${a.invoiceNumber} ${money(a.amount, item.currency)}`).join(', ') || 'nothing'}
+            ${`Proposed (${proposal.rule}), confidence `}<span class="confidence" data-testid="confidence">${Math.round(proposal.confidence * 100)}%</span>${': '}${proposal.allocations.map((a) => `${a.invoiceNumber} ${money(a.amount, item.currency)}`).join(', ') || 'nothing'}
             ${proposal.reasons?.length ? html`<div class="note">${proposal.reasons.join('; ')}</div>` : null}
           </div>`
         : html`<div class="note">No match proposed.</div>`}
@@ -102,7 +99,7 @@ function ExceptionItem({ item, onChanged }) {
         </tbody>
       </table>
       <button class="btn secondary" onClick=${() => setRows([...rows, { invoiceNumber: '', amount: '' }])}>Add invoice</button>
-      <label class="inline">Note <input value=${note} onInput=${(e) => setNote(e.currentTarget.value)} /></label>
+      <label class="inline">Note<input value=${note} onInput=${(e) => setNote(e.currentTarget.value)} /></label>
     </div>
     <div class="actions">
       <${ActionButton} action=${allocate} label="Allocate" busyLabel="Allocating…" testId=${`allocate-${item.paymentId}`} />
@@ -120,9 +117,7 @@ function PurchaseOrderItem({ po, onChanged }) {
   );
   return html`<li class="row" data-testid=${`po-${po.purchaseOrderId}`}>
     <div>
-      <strong>${po.purchaseOrderId}</strong> · ${po.sku} × ${po.quantity} (received ${po.received}) · supplier
-      ${po.supplierId} · ${po.status}${po.late ? html` · <span class="bad">late</span>` : ''} · expected
-      ${po.expectedDate ?? '—'}
+      <strong>${po.purchaseOrderId}</strong>${` · ${po.sku} × ${po.quantity} (received ${po.received}) · supplier ${po.supplierId} · ${po.status}`}${po.late ? html` · <span class="bad">late</span>` : ''}${` · expected ${po.expectedDate ?? '—'}`}
     </div>
     ${po.status === 'sent' || po.status === 'draft'
       ? html`<div class="actions">
@@ -172,8 +167,7 @@ export function InboxPage() {
           ${items.map(
             (t) => html`<li class="row" data-testid=${`ticket-${t.ticketId}`}>
               <div>
-                <strong>${t.ticketId}</strong> · ${t.subject} · ${t.priority} · ${t.status} ·
-                <span class=${t.slaState === 'breached' ? 'bad' : 'warn'}>${t.slaState === 'breached' ? 'breached' : 'near breach'}</span>
+                <strong>${t.ticketId}</strong>${` · ${t.subject} · ${t.priority} · ${t.status} · `}<span class=${t.slaState === 'breached' ? 'bad' : 'warn'}>${t.slaState === 'breached' ? 'breached' : 'near breach'}</span>
                 (${t.slaClock.replace('_', ' ')} due ${relative(t.dueAt)})
               </div>
             </li>`,

@@ -66,14 +66,11 @@ function Order({ o, reload }) {
         Order ${o.orderId} <span class=${`status s-${o.status}`} data-testid="order-status">${o.status}</span>
       </h2>
       <p>
-        Customer ${o.customerId} · total ${money(o.total, o.currency)} · paid ${money(o.amountPaid, o.currency)} · due
-        ${money(o.amountDue, o.currency)} · net ${o.paymentTerms.netDays} days
+        ${`Customer ${o.customerId} · total ${money(o.total, o.currency)} · paid ${money(o.amountPaid, o.currency)} · due ${money(o.amountDue, o.currency)} · net ${o.paymentTerms.netDays} days`}
       </p>
       ${o.statusReason ? html`<p class="note">Reason: ${o.statusReason}</p>` : null}
       <p>
-        <a href=${o.links.temporalUi} target="_blank" rel="noopener" data-testid="temporal-link">Open the execution in the Temporal Web UI</a>
-        · workflow ${o.workflow.id} (${o.workflow.status})
-        · <a href=${`#/events/order/${enc(o.orderId)}`}>lineage</a>
+        <a href=${o.links.temporalUi} target="_blank" rel="noopener" data-testid="temporal-link">Open the execution in the Temporal Web UI</a>${` · workflow ${o.workflow.id} (${o.workflow.status}) · `}<a href=${`#/events/order/${enc(o.orderId)}`}>lineage</a>
       </p>
       <div class="actions">
         ${o.status === 'on_credit_hold'
@@ -106,9 +103,7 @@ function Order({ o, reload }) {
       <h3>Invoice</h3>
       ${o.invoice
         ? html`<p>
-            <strong>${o.invoice.invoiceNumber}</strong> · ${o.invoice.status} · total ${money(o.invoice.total, o.currency)} ·
-            paid ${money(o.invoice.amountPaid, o.currency)} · issued ${o.invoice.issuedOn} · due ${o.invoice.dueDate}
-            ${o.invoice.dunningLevel ? ` · dunning level ${o.invoice.dunningLevel}` : ''}
+            <strong>${o.invoice.invoiceNumber}</strong>${` · ${o.invoice.status} · total ${money(o.invoice.total, o.currency)} · paid ${money(o.invoice.amountPaid, o.currency)} · issued ${o.invoice.issuedOn} · due ${o.invoice.dueDate}${o.invoice.dunningLevel ? ` · dunning level ${o.invoice.dunningLevel}` : ''}`}
           </p>`
         : html`<p class="note">No invoice yet.</p>`}
     </section>
@@ -139,7 +134,7 @@ function Order({ o, reload }) {
       <h3>Timeline</h3>
       ${o.timeline
         ? html`<ol class="timeline">
-            ${o.timeline.map((t) => html`<li><span class="at">${when(t.at)}</span> <strong>${t.step}</strong> ${t.detail ?? ''}</li>`)}
+            ${o.timeline.map((t) => html`<li><span class="at">${when(t.at)}</span>${' '}<strong>${t.step}</strong>${` ${t.detail ?? ''}`}</li>`)}
           </ol>`
         : html`<p class="note">The workflow did not answer its timeline query.</p>`}
     </section>
