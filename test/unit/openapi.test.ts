@@ -222,7 +222,7 @@ describe('OpenAPI document', () => {
   it('documents the audit log query and the replay body from the route schemas', () => {
     const params = (operation('get', '/v1/events').parameters as Json[]).map((p) => `${p.in}:${p.name}`);
     expect(params.sort()).toEqual(
-      ['correlationId', 'cursor', 'from', 'limit', 'routing', 'source', 'subject', 'to', 'type'].map(
+      ['correlationId', 'cursor', 'from', 'limit', 'order', 'routing', 'source', 'subject', 'to', 'type'].map(
         (n) => `query:${n}`,
       ),
     );
