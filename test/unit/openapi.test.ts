@@ -100,7 +100,11 @@ describe('OpenAPI document', () => {
       expect({ name, summary: typeof op.summary }).toEqual({ name, summary: 'string' });
       expect({ name, tags: op.tags }).toEqual({
         name,
-        tags: [expect.stringMatching(/^(events|master data|inventory|system|orders|ledger|crm|webhooks|reconciliation)$/)],
+        tags: [
+          expect.stringMatching(
+            /^(events|master data|inventory|system|orders|ledger|crm|webhooks|reconciliation)$/,
+          ),
+        ],
       });
     }
   });
