@@ -56,9 +56,13 @@ function KeyBar({ onChange }) {
       />
     </label>
     <button class="btn" type="submit">Use key</button>
-    ${key
-      ? html`<button class="btn secondary" type="button" onClick=${() => (setKey(''), onChange())}>Forget key</button>`
-      : html`<span class="warn">API key needed: every page reads the API with it.</span>`}
+    ${
+      key
+        ? html`<button class="btn secondary" type="button" onClick=${() => (setKey(''), onChange())}>
+            Forget key
+          </button>`
+        : html`<span class="warn">API key needed: every page reads the API with it.</span>`
+    }
     ${problem ? html`<span class="warn" role="alert" data-testid="key-problem">${problem}</span>` : null}
   </form>`;
 }
@@ -87,7 +91,9 @@ function App() {
       <nav>
         ${PAGES.map(
           ([id, label]) =>
-            html`<a href=${`#/${id}`} class=${page === id ? 'active' : ''} data-testid=${`nav-${id}`}>${label}</a>`,
+            html`<a href=${`#/${id}`} class=${page === id ? 'active' : ''} data-testid=${`nav-${id}`}
+              >${label}</a
+            >`,
         )}
         <a href="/docs" target="_blank" rel="noopener">API reference</a>
       </nav>

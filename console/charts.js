@@ -1,7 +1,10 @@
 /** Small SVG charts as strings (no DOM): vertical bars and stacked bars with a legend. */
 
 const esc = (s) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
 
 export const PALETTE = ['#3b6fd8', '#e0903a', '#3aa76d', '#c9485b', '#8a5cc7', '#2aa3b5', '#b5a22a', '#777'];
 
@@ -16,7 +19,10 @@ export function niceMax(max) {
  * Bars: `[{ label, value, text? }]` (text is shown above the bar; default the value). Options:
  * width, height, unit (axis note).
  */
-export function barChart(bars, { width = 520, height = 220, unit = '', color = PALETTE[0], format = String } = {}) {
+export function barChart(
+  bars,
+  { width = 520, height = 220, unit = '', color = PALETTE[0], format = String } = {},
+) {
   const left = 48;
   const bottom = 40;
   const top = 16;
@@ -80,7 +86,9 @@ export function stackedBars(columns, series, { width = 720, height = 260 } = {})
       );
     });
     if (i % every === 0) {
-      out.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${top + plotH + 14}" font-size="10" text-anchor="middle">${esc(label)}</text>`);
+      out.push(
+        `<text x="${(x + barW / 2).toFixed(1)}" y="${top + plotH + 14}" font-size="10" text-anchor="middle">${esc(label)}</text>`,
+      );
     }
   });
   series.forEach((s, k) => {

@@ -46,18 +46,24 @@ export async function api(method, path, { body, idempotencyKey } = {}) {
     parsed = { title: `HTTP ${res.status}`, detail: text.slice(0, 500) };
   }
   if (res.status === 401 || res.status === 403) for (const fn of keyListeners) fn(res.status, parsed);
-  return { ok: res.ok, status: res.status, body: parsed, replayed: res.headers.get('Idempotent-Replayed') === 'true' };
+  return {
+    ok: res.ok,
+    status: res.status,
+    body: parsed,
+    replayed: res.headers.get('Idempotent-Replayed') === 'true',
+  };
 }
 
 /** A problem+json answer in plain words: the title, the detail, and each field's message. */
 export function describeProblem(status, body) {
   const b = body ?? {};
   const lines = [];
-  const head = status === 401
-    ? 'API key needed or rejected (401)'
-    : status === 403
-      ? 'This API key may not do that (403)'
-      : `${b.title ?? 'Request failed'}${status ? ` (${status})` : ''}`;
+  const head =
+    status === 401
+      ? 'API key needed or rejected (401)'
+      : status === 403
+        ? 'This API key may not do that (403)'
+        : `${b.title ?? 'Request failed'}${status ? ` (${status})` : ''}`;
   lines.push(head + (b.detail ? `: ${b.detail}` : ''));
   for (const e of Array.isArray(b.errors) ? b.errors : []) lines.push(`${e.path}: ${e.message}`);
   return lines;
@@ -70,7 +76,13 @@ export function Answer({ answer, success }) {
     const [head, ...rest] = describeProblem(answer.status, answer.body);
     return html`<div class="answer error" role="alert">
       <strong>${head}</strong>
-      ${rest.length ? html`<ul>${rest.map((l) => html`<li>${l}</li>`)}</ul>` : null}
+      ${
+        rest.length
+          ? html`<ul>
+              ${rest.map((l) => html`<li>${l}</li>`)}
+            </ul>`
+          : null
+      }
     </div>`;
   }
   return html`<div class="answer ok" role="status">
@@ -157,7 +169,12 @@ export function relative(iso) {
   if (!iso) return '';
   const ms = new Date(iso).getTime() - Date.now();
   const mins = Math.round(Math.abs(ms) / 60000);
-  const text = mins < 90 ? `${mins} min` : mins < 48 * 60 ? `${Math.round(mins / 60)} h` : `${Math.round(mins / 1440)} d`;
+  const text =
+    mins < 90
+      ? `${mins} min`
+      : mins < 48 * 60
+        ? `${Math.round(mins / 60)} h`
+        : `${Math.round(mins / 1440)} d`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 

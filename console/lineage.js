@@ -30,7 +30,10 @@ const TOP = 34;
 const PAD = 10;
 
 const escapeXml = (s) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
 
 const clip = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -104,7 +107,9 @@ export function lineageSvg(answer) {
   );
   layout.kinds.forEach((k, col) => {
     const x = PAD + col * (BOX_W + COL_GAP);
-    parts.push(`<text class="col-title" x="${x}" y="18" font-size="13" font-weight="bold">${escapeXml(KIND_TITLES[k])}</text>`);
+    parts.push(
+      `<text class="col-title" x="${x}" y="18" font-size="13" font-weight="bold">${escapeXml(KIND_TITLES[k])}</text>`,
+    );
   });
   for (const e of layout.edges) {
     const x1 = e.parent.x + BOX_W;

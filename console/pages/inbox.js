@@ -1,6 +1,18 @@
 /** Inbox: the work waiting on a person, newest first with counts. */
 import { useState } from 'preact/hooks';
-import { html, api, useApi, useAction, ActionButton, Answer, Loaded, money, when, relative, enc } from '../lib.js';
+import {
+  html,
+  api,
+  useApi,
+  useAction,
+  ActionButton,
+  Answer,
+  Loaded,
+  money,
+  when,
+  relative,
+  enc,
+} from '../lib.js';
 
 const REFRESH_MS = 5000;
 
@@ -25,11 +37,19 @@ function HeldOrder({ order, onChanged }) {
   );
   return html`<li class="row" data-testid=${`held-${order.orderId}`}>
     <div>
-      <a href=${`#/orders/${enc(order.orderId)}`}>${order.orderId}</a>${` · customer ${order.customerId} · ${money(order.total, order.currency)} · held since ${when(order.updatedAt)}`}
-      <div class="note">Approve to continue, or leave it: the hold expires after the approval timeout and cancels the order.</div>
+      <a href=${`#/orders/${enc(order.orderId)}`}>${order.orderId}</a
+      >${` · customer ${order.customerId} · ${money(order.total, order.currency)} · held since ${when(order.updatedAt)}`}
+      <div class="note">
+        Approve to continue, or leave it: the hold expires after the approval timeout and cancels the order.
+      </div>
     </div>
     <div class="actions">
-      <${ActionButton} action=${approve} label="Approve" busyLabel="Approving…" testId=${`approve-${order.orderId}`} />
+      <${ActionButton}
+        action=${approve}
+        label="Approve"
+        busyLabel="Approving…"
+        testId=${`approve-${order.orderId}`}
+      />
     </div>
     <${Answer}
       answer=${approve.answer}
@@ -57,18 +77,25 @@ function ExceptionItem({ item, onChanged }) {
       }),
     (a) =>
       onChanged(
-        `Payment ${item.paymentId} resolved: ${a.body.payment.status}, ${a.body.state.allocations
-          .map((x) => `${money(x.amount, item.currency)} to ${x.invoiceNumber}`)
-          .join(', ') || 'nothing allocated'}.`,
+        `Payment ${item.paymentId} resolved: ${a.body.payment.status}, ${
+          a.body.state.allocations
+            .map((x) => `${money(x.amount, item.currency)} to ${x.invoiceNumber}`)
+            .join(', ') || 'nothing allocated'
+        }.`,
       ),
   );
   const refuse = useAction(
     (key) =>
       api('POST', path, {
         idempotencyKey: key,
-        body: { allocations: [], resolvedBy: 'console', note: note || 'refused in the console: no allocation' },
+        body: {
+          allocations: [],
+          resolvedBy: 'console',
+          note: note || 'refused in the console: no allocation',
+        },
       }),
-    (a) => onChanged(`Payment ${item.paymentId} refused: nothing allocated; payment ${a.body.payment.status}.`),
+    (a) =>
+      onChanged(`Payment ${item.paymentId} refused: nothing allocated; payment ${a.body.payment.status}.`),
   );
   const set = (i, field, value) => setRows(rows.map((r, j) => (j === i ? { ...r, [field]: value } : r)));
   return html`<li class="row exception" data-testid=${`exception-${item.paymentId}`}>
@@ -80,50 +107,108 @@ function ExceptionItem({ item, onChanged }) {
         ${item.reason ?? 'needs review'}${item.anomalies.length ? ` · anomalies: ${item.anomalies.join(', ')}` : ''}
         ${item.escalatedAt ? ' · escalated' : ''}
       </div>
-      ${proposal
-        ? html`<div class="proposal" data-testid="proposal">
-            ${`Proposed (${proposal.rule}), confidence `}<span class="confidence" data-testid="confidence">${Math.round(proposal.confidence * 100)}%</span>${': '}${proposal.allocations.map((a) => `${a.invoiceNumber} ${money(a.amount, item.currency)}`).join(', ') || 'nothing'}
-            ${proposal.reasons?.length ? html`<div class="note">${proposal.reasons.join('; ')}</div>` : null}
-          </div>`
-        : html`<div class="note">No match proposed.</div>`}
+      ${
+        proposal
+          ? html`<div class="proposal" data-testid="proposal">
+              ${`Proposed (${proposal.rule}), confidence `}<span class="confidence" data-testid="confidence"
+                >${Math.round(proposal.confidence * 100)}%</span
+              >${': '}${proposal.allocations.map((a) => `${a.invoiceNumber} ${money(a.amount, item.currency)}`).join(', ') || 'nothing'}
+              ${proposal.reasons?.length ? html`<div class="note">${proposal.reasons.join('; ')}</div>` : null}
+            </div>`
+          : html`<div class="note">No match proposed.</div>`
+      }
       <table class="alloc">
-        <thead><tr><th>Invoice</th><th>Amount (minor units)</th><th></th></tr></thead>
+        <thead>
+          <tr>
+            <th>Invoice</th>
+            <th>Amount (minor units)</th>
+            <th></th>
+          </tr>
+        </thead>
         <tbody>
           ${rows.map(
-            (r, i) => html`<tr>
-              <td><input value=${r.invoiceNumber} onInput=${(e) => set(i, 'invoiceNumber', e.currentTarget.value)} data-testid="alloc-invoice" /></td>
-              <td><input value=${r.amount} inputmode="numeric" onInput=${(e) => set(i, 'amount', e.currentTarget.value)} data-testid="alloc-amount" /></td>
-              <td><button class="btn secondary" onClick=${() => setRows(rows.filter((_, j) => j !== i))}>Remove</button></td>
-            </tr>`,
+            (r, i) =>
+              html`<tr>
+                <td>
+                  <input
+                    value=${r.invoiceNumber}
+                    onInput=${(e) => set(i, 'invoiceNumber', e.currentTarget.value)}
+                    data-testid="alloc-invoice"
+                  />
+                </td>
+                <td>
+                  <input
+                    value=${r.amount}
+                    inputmode="numeric"
+                    onInput=${(e) => set(i, 'amount', e.currentTarget.value)}
+                    data-testid="alloc-amount"
+                  />
+                </td>
+                <td>
+                  <button class="btn secondary" onClick=${() => setRows(rows.filter((_, j) => j !== i))}>
+                    Remove
+                  </button>
+                </td>
+              </tr>`,
           )}
         </tbody>
       </table>
-      <button class="btn secondary" onClick=${() => setRows([...rows, { invoiceNumber: '', amount: '' }])}>Add invoice</button>
-      <label class="inline">Note<input value=${note} onInput=${(e) => setNote(e.currentTarget.value)} /></label>
+      <button class="btn secondary" onClick=${() => setRows([...rows, { invoiceNumber: '', amount: '' }])}>
+        Add invoice
+      </button>
+      <label class="inline"
+        >Note<input value=${note} onInput=${(e) => setNote(e.currentTarget.value)}
+      /></label>
     </div>
     <div class="actions">
-      <${ActionButton} action=${allocate} label="Allocate" busyLabel="Allocating…" testId=${`allocate-${item.paymentId}`} />
-      <${ActionButton} action=${refuse} label="Refuse" kind="danger" busyLabel="Refusing…" testId=${`refuse-${item.paymentId}`} />
+      <${ActionButton}
+        action=${allocate}
+        label="Allocate"
+        busyLabel="Allocating…"
+        testId=${`allocate-${item.paymentId}`}
+      />
+      <${ActionButton}
+        action=${refuse}
+        label="Refuse"
+        kind="danger"
+        busyLabel="Refusing…"
+        testId=${`refuse-${item.paymentId}`}
+      />
     </div>
     <${Answer} answer=${allocate.answer} success=${(b) => `Resolved: payment ${b.payment?.status ?? ''}.`} />
-    <${Answer} answer=${refuse.answer} success=${(b) => `Refused: nothing allocated; payment ${b.payment?.status ?? ''}.`} />
+    <${Answer}
+      answer=${refuse.answer}
+      success=${(b) => `Refused: nothing allocated; payment ${b.payment?.status ?? ''}.`}
+    />
   </li>`;
 }
 
 function PurchaseOrderItem({ po, onChanged }) {
   const confirm = useAction(
-    (key) => api('POST', `/v1/purchase-orders/${enc(po.purchaseOrderId)}/confirm`, { idempotencyKey: key, body: {} }),
+    (key) =>
+      api('POST', `/v1/purchase-orders/${enc(po.purchaseOrderId)}/confirm`, {
+        idempotencyKey: key,
+        body: {},
+      }),
     () => onChanged(`Purchase order ${po.purchaseOrderId}: the supplier's confirmation is recorded.`),
   );
   return html`<li class="row" data-testid=${`po-${po.purchaseOrderId}`}>
     <div>
-      <strong>${po.purchaseOrderId}</strong>${` · ${po.sku} × ${po.quantity} (received ${po.received}) · supplier ${po.supplierId} · ${po.status}`}${po.late ? html` · <span class="bad">late</span>` : ''}${` · expected ${po.expectedDate ?? '—'}`}
+      <strong>${po.purchaseOrderId}</strong
+      >${` · ${po.sku} × ${po.quantity} (received ${po.received}) · supplier ${po.supplierId} · ${po.status}`}${po.late ? html` · <span class="bad">late</span>` : ''}${` · expected ${po.expectedDate ?? '—'}`}
     </div>
-    ${po.status === 'sent' || po.status === 'draft'
-      ? html`<div class="actions">
-          <${ActionButton} action=${confirm} label="Supplier confirmed" kind="secondary" busyLabel="Confirming…" />
-        </div>`
-      : null}
+    ${
+      po.status === 'sent' || po.status === 'draft'
+        ? html`<div class="actions">
+            <${ActionButton}
+              action=${confirm}
+              label="Supplier confirmed"
+              kind="secondary"
+              busyLabel="Confirming…"
+            />
+          </div>`
+        : null
+    }
     <${Answer} answer=${confirm.answer} success="Confirmation recorded; the procurement workflow is told." />
   </li>`;
 }
@@ -143,34 +228,54 @@ export function InboxPage() {
   return html`<div class="page" data-testid="page-inbox">
     <h2 class="title">Inbox</h2>
     <p class="note">Work waiting on a person, newest first. Refreshes every few seconds.</p>
-    ${log.length
-      ? html`<section class="card done" data-testid="inbox-log">
-          <h3>Done in this session</h3>
-          <ul>${log.map((l) => html`<li class="answer ok">${when(l.at)} · ${l.message}</li>`)}</ul>
-        </section>`
-      : null}
+    ${
+      log.length
+        ? html`<section class="card done" data-testid="inbox-log">
+            <h3>Done in this session</h3>
+            <ul>
+              ${log.map((l) => html`<li class="answer ok">${when(l.at)} · ${l.message}</li>`)}
+            </ul>
+          </section>`
+        : null
+    }
     <${Section} id="held" title="Orders on credit hold" answer=${held.answer}>
-      ${(items) => html`<ul>${items.map((o) => html`<${HeldOrder} key=${o.orderId} order=${o} onChanged=${reloadAll} />`)}</ul>`}
+      ${(items) =>
+        html`<ul>
+          ${items.map((o) => html`<${HeldOrder} key=${o.orderId} order=${o} onChanged=${reloadAll} />`)}
+        </ul>`}
     <//>
     <${Section} id="exceptions" title="Reconciliation exceptions" answer=${exceptions.answer}>
-      ${(items) => html`<ul>${items.map((x) => html`<${ExceptionItem} key=${x.paymentId} item=${x} onChanged=${reloadAll} />`)}</ul>`}
+      ${(items) =>
+        html`<ul>
+          ${items.map((x) => html`<${ExceptionItem} key=${x.paymentId} item=${x} onChanged=${reloadAll} />`)}
+        </ul>`}
     <//>
     <${Section} id="unconfirmed" title="Purchase orders awaiting confirmation" answer=${unconfirmed.answer}>
-      ${(items) => html`<ul>${items.map((p) => html`<${PurchaseOrderItem} key=${p.purchaseOrderId} po=${p} onChanged=${reloadAll} />`)}</ul>`}
+      ${(items) =>
+        html`<ul>
+          ${items.map((p) => html`<${PurchaseOrderItem} key=${p.purchaseOrderId} po=${p} onChanged=${reloadAll} />`)}
+        </ul>`}
     <//>
     <${Section} id="late" title="Late purchase orders" answer=${late.answer}>
-      ${(items) => html`<ul>${items.map((p) => html`<${PurchaseOrderItem} key=${p.purchaseOrderId} po=${p} onChanged=${reloadAll} />`)}</ul>`}
+      ${(items) =>
+        html`<ul>
+          ${items.map((p) => html`<${PurchaseOrderItem} key=${p.purchaseOrderId} po=${p} onChanged=${reloadAll} />`)}
+        </ul>`}
     <//>
     <${Section} id="tickets" title="Tickets in or near SLA breach" answer=${tickets.answer}>
       ${(items) =>
         html`<ul>
           ${items.map(
-            (t) => html`<li class="row" data-testid=${`ticket-${t.ticketId}`}>
-              <div>
-                <strong>${t.ticketId}</strong>${` · ${t.subject} · ${t.priority} · ${t.status} · `}<span class=${t.slaState === 'breached' ? 'bad' : 'warn'}>${t.slaState === 'breached' ? 'breached' : 'near breach'}</span>
-                (${t.slaClock.replace('_', ' ')} due ${relative(t.dueAt)})
-              </div>
-            </li>`,
+            (t) =>
+              html`<li class="row" data-testid=${`ticket-${t.ticketId}`}>
+                <div>
+                  <strong>${t.ticketId}</strong>${` · ${t.subject} · ${t.priority} · ${t.status} · `}<span
+                    class=${t.slaState === 'breached' ? 'bad' : 'warn'}
+                    >${t.slaState === 'breached' ? 'breached' : 'near breach'}</span
+                  >
+                  (${t.slaClock.replace('_', ' ')} due ${relative(t.dueAt)})
+                </div>
+              </li>`,
           )}
         </ul>`}
     <//>
