@@ -114,12 +114,9 @@ const eventStats = z
   .object({
     from: z.string(),
     to: z.string(),
-    perMinute: z
-      .array(z.object({ minute: z.string(), type: z.string(), count: z.number().int() }))
-      .meta({
-        description:
-          'Events received per minute (UTC, start of the minute) and type; empty minutes left out.',
-      }),
+    perMinute: z.array(z.object({ minute: z.string(), type: z.string(), count: z.number().int() })).meta({
+      description: 'Events received per minute (UTC, start of the minute) and type; empty minutes left out.',
+    }),
     routingLatency: z
       .object({
         count: z.number().int(),

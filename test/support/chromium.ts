@@ -41,7 +41,8 @@ export function ensureChromium(): string {
     run(['apt-get', 'update']);
     run(['apt-get', 'install', '-y', '--no-install-recommends', 'chromium']);
   }
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`chromium not found at ${CHROMIUM_PATH} after apt-get install`);
+  if (!fs.existsSync(CHROMIUM_PATH))
+    throw new Error(`chromium not found at ${CHROMIUM_PATH} after apt-get install`);
   return CHROMIUM_PATH;
 }
 
