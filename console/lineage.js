@@ -100,7 +100,7 @@ export function lineageSvg(answer) {
   }
   const parts = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="lineage" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" role="img" aria-label="lineage graph">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="lineage" font-family="system-ui, sans-serif" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" role="img" aria-label="lineage graph">`,
   );
   parts.push(
     '<defs><marker id="lineage-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>',
@@ -123,13 +123,20 @@ export function lineageSvg(answer) {
   }
   for (const p of layout.nodes) {
     const n = p.node;
-    parts.push(
+    const details = clip(JSON.stringify(n.detail ?? {}), 600);
+    const box =
       `<g class="node kind-${escapeXml(n.kind)}" data-id="${escapeXml(n.id)}" transform="translate(${p.x},${p.y})">` +
-        `<title>${escapeXml(`${n.label}\n${n.at}\n${n.id}`)}</title>` +
-        `<rect width="${BOX_W}" height="${BOX_H}" rx="6" ry="6" fill="${KIND_FILL[n.kind] ?? '#eee'}" stroke="#889"/>` +
-        `<text x="8" y="18" font-size="12">${escapeXml(clip(n.label ?? n.id, 32))}</text>` +
-        `<text x="8" y="36" font-size="11" class="sub">${escapeXml(clip(subline(n), 34))}</text>` +
-        '</g>',
+      `<title>${escapeXml(`${n.label}\n${n.at}\n${n.id}\n${details}`)}</title>` +
+      `<rect width="${BOX_W}" height="${BOX_H}" rx="6" ry="6" fill="${KIND_FILL[n.kind] ?? '#eee'}" stroke="#889"/>` +
+      `<text x="8" y="18" font-size="12">${escapeXml(clip(n.label ?? n.id, 32))}</text>` +
+      `<text x="8" y="36" font-size="11" class="sub">${escapeXml(clip(subline(n), 34))}</text>` +
+      '</g>';
+    // a workflow opens its execution in the Temporal Web UI
+    const link = n.kind === 'workflow' ? n.detail?.links?.temporalUi : undefined;
+    parts.push(
+      typeof link === 'string' && /^https?:\/\//.test(link)
+        ? `<a href="${escapeXml(link)}" target="_blank" rel="noopener">${box}</a>`
+        : box,
     );
   }
   parts.push('</svg>');

@@ -165,6 +165,10 @@ describe('the lineage picture', () => {
     expect(svg).toContain('routing delivered');
     expect(svg).toContain('insert invoices');
     expect(svg).toContain('webhook delivered ×1');
+    // the workflow box opens its execution in the Temporal Web UI
+    expect(svg).toContain(
+      '<a href="http://localhost:8233/x" target="_blank" rel="noopener"><g class="node kind-workflow"',
+    );
     for (const title of ['Events', 'Workflows', 'Effects', 'Outbound events', 'Deliveries']) {
       expect(svg).toContain(`>${title}</text>`);
     }
