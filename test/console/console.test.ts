@@ -172,25 +172,52 @@ describe('the inbox', () => {
     await page.getByTestId('order-invoice').getByText('paid 21.00 EUR').waitFor();
   }, 120_000);
 
-  it('shows the API’s refusal of an allocation in plain words, with the field', async () => {
+  it('allocates one payment across two invoices, after the API’s refusal of an over-allocation shown with its field', async () => {
     const customerId = await createCustomer(h);
-    const sku = uniqueKey('SKU');
-    await addStock(h, sku, 5);
-    const orderId = await placeOrder(h, { customerId, lines: [{ sku, quantity: 1, unitPrice: 900 }] });
-    await waitForStatus(h, orderId, 'invoiced');
-    const { paymentId } = await sendPaymentEvent(h, { amount: 700, payerName: 'Nobody Known Ltd' });
+    const invoiced = async (unitPrice: number) => {
+      const sku = uniqueKey('SKU');
+      await addStock(h, sku, 5);
+      const orderId = await placeOrder(h, { customerId, lines: [{ sku, quantity: 1, unitPrice }] });
+      await waitForStatus(h, orderId, 'invoiced');
+      return orderId;
+    };
+    const small = await invoiced(900);
+    const large = await invoiced(2500);
+    // an unknown payer: never allocated automatically
+    const { paymentId } = await sendPaymentEvent(h, { amount: 3000, payerName: 'Nobody Known Ltd' });
 
     await open('#/inbox');
     const item = page.getByTestId(`exception-${paymentId}`);
     await item.waitFor({ timeout: 30_000 });
+    const removes = item.getByRole('button', { name: 'Remove' });
+    while ((await removes.count()) > 0) await removes.first().click();
     await item.getByRole('button', { name: 'Add invoice' }).click();
-    await item.getByTestId('alloc-invoice').last().fill(`INV-${orderId}`);
+    await item.getByTestId('alloc-invoice').last().fill(`INV-${large}`);
     await item.getByTestId('alloc-amount').last().fill('5000');
     await page.getByTestId(`allocate-${paymentId}`).click();
     const error = item.locator('.answer.error');
     await error.waitFor({ timeout: 30_000 });
     expect(await error.textContent()).toMatch(/\(422\).*allocations\[0\]: /);
-    expect((await orderRow(h, orderId))?.amountPaid).toBe(0);
+    await shot('inbox-allocation-refused');
+    expect((await orderRow(h, large))?.amountPaid).toBe(0);
+
+    await item.getByTestId('alloc-amount').last().fill('2100');
+    await item.getByRole('button', { name: 'Add invoice' }).click();
+    await item.getByTestId('alloc-invoice').last().fill(`INV-${small}`);
+    await item.getByTestId('alloc-amount').last().fill('900');
+    await page.getByTestId(`allocate-${paymentId}`).click();
+    await page
+      .getByTestId('inbox-log')
+      .getByText(
+        `Payment ${paymentId} resolved: allocated, 21.00 EUR to INV-${large}, 9.00 EUR to INV-${small}.`,
+      )
+      .waitFor({ timeout: 30_000 });
+    const smallPaid = await eventually(async () => {
+      const row = await orderRow(h, small);
+      return row && row.amountPaid === 900 ? row : undefined;
+    }, 30_000);
+    expect(smallPaid.status).not.toBe('invoiced');
+    expect((await orderRow(h, large))?.amountPaid).toBe(2100);
   }, 120_000);
 });
 
