@@ -90,6 +90,14 @@ describe('the API key', () => {
     await page.getByRole('button', { name: 'Use key' }).click();
     await page.getByTestId('key-problem').getByText('API key needed or rejected (401)').waitFor();
 
+    // a key without the read scope: the page names the scope it lacks
+    const producerKey = (await createApiKey(h.database.db, { name: 'a producer', scopes: ['events:write'] }))
+      .key;
+    await page.getByTestId('api-key').fill(producerKey);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.getByTestId('key-problem').getByText('This API key may not do that (403)').waitFor();
+    expect(await page.getByTestId('key-problem').textContent()).toContain('needs the scope read');
+
     await page.getByTestId('api-key').fill(key);
     await page.getByRole('button', { name: 'Use key' }).click();
     await page.getByTestId('count-held').filter({ hasText: /^\d+$/ }).waitFor();
