@@ -101,5 +101,30 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // the operator console: browser ES modules served as they are
+    files: ['console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'URLSearchParams',
+          'crypto',
+          'setInterval',
+          'clearInterval',
+          'setTimeout',
+          'clearTimeout',
+          'addEventListener',
+          'removeEventListener',
+          'console',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   prettier,
 );

@@ -20,6 +20,8 @@ import { schedulesRouter } from './schedules';
 import { reconciliationRunsRouter } from './reconciliation-runs';
 import { subscriptionsRouter } from './subscriptions';
 import { apiKeysRouter } from './api-keys';
+import { consoleRouter } from './console';
+import { worklistsRouter } from './worklists';
 import { authMiddleware, type AuthOptions } from './auth';
 import { buildOpenApiDocument } from './openapi';
 import { inputGuard, verifyUtf8 } from './input-guard';
@@ -133,6 +135,9 @@ export function createApp(options: AppOptions): Express {
   app.use(reportsRouter(deps));
   app.use(reconciliationRunsRouter(deps));
   app.use(apiKeysRouter(deps));
+  app.use(worklistsRouter(deps));
+  /** The operator console (static page; its data calls use the API keys like any client). */
+  app.use(consoleRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -1,6 +1,6 @@
 /** The event endpoints: ingest one or a batch, read the audit log, and replay stored events. */
 import { Router } from 'express';
-import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { eventCatalogue } from '../domain/events/catalogue';
 import { eventRoutes, events, ROUTE_STATUSES, type EventRouteRow, type EventRow } from '../db/schema';
@@ -41,6 +41,10 @@ export const eventListQuerySchema = z
     to: timestamp.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
     cursor: z.string().optional(),
+    order: z
+      .enum(['asc', 'desc'])
+      .default('asc')
+      .meta({ description: 'asc: oldest first (default); desc: newest first (a live view).' }),
   })
   .strict()
   .meta({ id: 'EventListQuery' });
@@ -137,7 +141,7 @@ function eventFilters(f: {
   return where;
 }
 
-async function selectEvents(deps: AppDeps, where: SQL[], limit: number) {
+async function selectEvents(deps: AppDeps, where: SQL[], limit: number, newestFirst = false) {
   return deps.db
     .select({ event: events, route: eventRoutes })
     .from(events)
@@ -146,7 +150,7 @@ async function selectEvents(deps: AppDeps, where: SQL[], limit: number) {
       and(eq(eventRoutes.eventSource, events.source), eq(eventRoutes.eventId, events.id)),
     )
     .where(and(...where))
-    .orderBy(asc(events.seq))
+    .orderBy(newestFirst ? desc(events.seq) : asc(events.seq))
     .limit(limit);
 }
 
@@ -273,11 +277,12 @@ export function eventsRouter(deps: AppDeps): Router {
   /** The audit log: stored events, oldest first, filtered, cursor-paginated. */
   router.get('/v1/events', async (req, res) => {
     const q = parseOr400(eventListQuerySchema, req.query);
-    const rows = await selectEvents(
-      deps,
-      eventFilters({ ...q, after: decodeCursor(q.cursor, 'cursor') }),
-      q.limit + 1,
-    );
+    const newestFirst = q.order === 'desc';
+    const cursor = decodeCursor(q.cursor, 'cursor');
+    // newest first, the cursor is the last seq seen and the next page lies below it
+    const where = eventFilters({ ...q, after: newestFirst ? 0 : cursor });
+    if (newestFirst && q.cursor !== undefined) where.push(lt(events.seq, cursor));
+    const rows = await selectEvents(deps, where, q.limit + 1, newestFirst);
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     res.json({

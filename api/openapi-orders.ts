@@ -78,6 +78,19 @@ const orderSchema = z
       .object({ creditNoteNumber: z.string(), total: z.number().int(), reason: z.string() })
       .nullable(),
     refunds: z.array(z.object({ refundId: z.string(), paymentId: z.string(), amount: z.number().int() })),
+    payments: z
+      .array(
+        z.object({
+          paymentId: z.string(),
+          invoiceNumber: z.string(),
+          amount: z.number().int(),
+          matchRule: z.string().nullable(),
+          status: z.enum(['active', 'reversed']),
+          allocatedAt: z.string(),
+          links: z.object({ self: z.string() }),
+        }),
+      )
+      .meta({ description: 'Payment allocations to the order’s invoice (reversed ones too), oldest first.' }),
     timeline: z
       .array(z.object({ at: z.string(), step: z.string(), detail: z.string().optional() }))
       .nullable()

@@ -23,6 +23,7 @@ import {
   creditNotes,
   customers,
   invoices,
+  paymentAllocations,
   refunds,
   salesOrderLines,
   salesOrders,
@@ -120,7 +121,7 @@ export function ordersRouter(deps: AppDeps): Router {
 
   async function orderView(row: SalesOrderRow) {
     const workflowId = orderWorkflowId(row.orderId);
-    const [lines, [invoice], [creditNote], refundRows, workflow] = await Promise.all([
+    const [lines, [invoice], [creditNote], refundRows, workflow, allocations] = await Promise.all([
       db
         .select()
         .from(salesOrderLines)
@@ -130,6 +131,12 @@ export function ordersRouter(deps: AppDeps): Router {
       db.select().from(creditNotes).where(eq(creditNotes.orderId, row.orderId)),
       db.select().from(refunds).where(eq(refunds.orderId, row.orderId)).orderBy(asc(refunds.refundId)),
       describeWorkflow(deps, workflowId),
+      db
+        .select({ allocation: paymentAllocations })
+        .from(paymentAllocations)
+        .innerJoin(invoices, eq(invoices.invoiceNumber, paymentAllocations.invoiceNumber))
+        .where(eq(invoices.orderId, row.orderId))
+        .orderBy(asc(paymentAllocations.id)),
     ]);
     let timeline: TimelineEntry[] | null = null;
     if (workflow.runId) {
@@ -184,6 +191,15 @@ export function ordersRouter(deps: AppDeps): Router {
           }
         : null,
       refunds: refundRows.map((r) => ({ refundId: r.refundId, paymentId: r.paymentId, amount: r.amount })),
+      payments: allocations.map(({ allocation: a }) => ({
+        paymentId: a.paymentId,
+        invoiceNumber: a.invoiceNumber,
+        amount: a.amount,
+        matchRule: a.matchRule,
+        status: a.status,
+        allocatedAt: a.createdAt.toISOString(),
+        links: { self: `/v1/reconciliation/payments/${encodeURIComponent(a.paymentId)}` },
+      })),
       timeline,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),

@@ -23,8 +23,18 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   admin: 'everything: API keys, schedules, event replay, webhook subscriptions; implies every other scope',
 };
 
-/** Routes anyone may call, key or not: health, readiness, metrics and the API's own documentation. */
-export const PUBLIC_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'];
+/**
+ * Routes anyone may call, key or not: health, readiness, metrics, the API's own documentation and the
+ * operator console's static page (whose data calls need a key like any client's).
+ */
+export const PUBLIC_PATHS: readonly string[] = [
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.json',
+  '/docs',
+  '/console',
+];
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const WRITES: readonly Method[] = ['POST', 'PUT', 'PATCH', 'DELETE'];

@@ -157,6 +157,7 @@ async function main(): Promise<void> {
         'The ERP is up:',
         `  API           ${apiUrl}`,
         `  API docs      ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
+        `  Console       ${apiUrl}/console/   (paste the API key below)`,
         `  Temporal UI   ${uiUrl}`,
         `  Temporal      ${temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE})`,
         `  Worker        ${workerUrl}/readyz, task queues ${config.WORKER_DOMAINS.map((d) => `${config.TEMPORAL_TASK_QUEUE}-${d}`).join(', ')}`,

@@ -71,6 +71,16 @@ it('starts the whole system, serves an event, and leaves nothing running after C
   expect(output).toContain(`API key       ${key}   (development key, all scopes)`);
   const auth = { Authorization: `Bearer ${key}` };
   expect((await fetch(`${api}/v1/inventory/SKU-1`)).status).toBe(401);
+  // the operator console comes up with the API: its page and modules are public, its data is not
+  expect(output).toContain(`Console       ${api}/console/`);
+  const page = await fetch(`${api}/console/`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<script type="importmap">');
+  const preact = await fetch(`${api}/console/vendor/preact.mjs`);
+  expect([preact.status, preact.headers.get('content-type')]).toEqual([
+    200,
+    expect.stringMatching(/javascript/),
+  ]);
 
   const sku = uniqueKey('SKU');
   const res = await fetch(`${api}/v1/events`, {

@@ -57,13 +57,17 @@ describe('the route scope table', () => {
     expect(unmapped).toEqual([]);
   });
 
-  it('keeps only health, readiness, metrics and the documentation public', () => {
+  it('keeps only health, readiness, metrics, the documentation and the console page public', () => {
     const open = routes
       .filter(([m, , sample]) => requiredScope(m, sample) === 'public')
       .map(([m, p]) => `${m} ${p}`);
     expect(open.sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /openapi.json', 'GET /readyz']);
     expect(requiredScope('GET', '/docs/')).toBe('public');
     expect(requiredScope('GET', '/docs/swagger-ui.css')).toBe('public');
+    // the console's static files; its data calls go to /v1 routes with a key
+    expect(requiredScope('GET', '/console')).toBe('public');
+    expect(requiredScope('GET', '/console/vendor/preact.mjs')).toBe('public');
+    expect(requiredScope('GET', '/consoles')).toBe('read');
     // a look-alike is not public
     expect(requiredScope('GET', '/healthzz')).toBe('read');
   });

@@ -100,7 +100,11 @@ describe('OpenAPI document', () => {
       expect({ name, summary: typeof op.summary }).toEqual({ name, summary: 'string' });
       expect({ name, tags: op.tags }).toEqual({
         name,
-        tags: [expect.stringMatching(/^(events|master data|inventory|system|orders|ledger|crm|webhooks|reconciliation)$/)],
+        tags: [
+          expect.stringMatching(
+            /^(events|master data|inventory|system|orders|ledger|crm|webhooks|reconciliation)$/,
+          ),
+        ],
       });
     }
   });
@@ -222,7 +226,7 @@ describe('OpenAPI document', () => {
   it('documents the audit log query and the replay body from the route schemas', () => {
     const params = (operation('get', '/v1/events').parameters as Json[]).map((p) => `${p.in}:${p.name}`);
     expect(params.sort()).toEqual(
-      ['correlationId', 'cursor', 'from', 'limit', 'routing', 'source', 'subject', 'to', 'type'].map(
+      ['correlationId', 'cursor', 'from', 'limit', 'order', 'routing', 'source', 'subject', 'to', 'type'].map(
         (n) => `query:${n}`,
       ),
     );
