@@ -18,6 +18,7 @@ import { purchaseOrdersRouter } from './purchase-orders';
 import { reportsRouter } from './reports';
 import { schedulesRouter } from './schedules';
 import { reconciliationRunsRouter } from './reconciliation-runs';
+import { replaysRouter } from './replays';
 import { subscriptionsRouter } from './subscriptions';
 import { apiKeysRouter } from './api-keys';
 import { authMiddleware, type AuthOptions } from './auth';
@@ -132,6 +133,7 @@ export function createApp(options: AppOptions): Express {
   app.use(schedulesRouter(deps));
   app.use(reportsRouter(deps));
   app.use(reconciliationRunsRouter(deps));
+  app.use(replaysRouter(deps));
   app.use(apiKeysRouter(deps));
 
   app.use(notFoundHandler);

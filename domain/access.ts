@@ -20,7 +20,7 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'finance:write': 'reconciliation (resolve, unmatch), ledger, invoices, payments, reports',
   'crm:write': 'customers, tickets, tasks and customer timelines',
   read: 'every GET, except the API keys',
-  admin: 'everything: API keys, schedules, event replay, webhook subscriptions; implies every other scope',
+  admin: 'everything: API keys, schedules, event replay, selective replay (/v1/replays), webhook subscriptions; implies every other scope',
 };
 
 /** Routes anyone may call, key or not: health, readiness, metrics and the API's own documentation. */
@@ -47,6 +47,8 @@ export const ROUTE_SCOPES: readonly ScopeRule[] = [
   { methods: ALL, path: '/v1/api-keys', scope: 'admin' },
   { methods: WRITES, path: '/v1/schedules', scope: 'admin' },
   { methods: WRITES, path: '/v1/events/replay', scope: 'admin' },
+  // selective replay: dry runs (plans) and their execution
+  { methods: WRITES, path: '/v1/replays', scope: 'admin' },
   { methods: WRITES, path: '/v1/subscriptions', scope: 'admin' },
   // business events from integrations
   { methods: WRITES, path: '/v1/events', scope: 'events:write' },
