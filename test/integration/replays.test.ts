@@ -14,6 +14,7 @@ import { eventRoutes, outbox, purchaseOrders, stockLevels, stockMovements } from
 import type { Scope } from '../../domain/access';
 import { procurementWorkflowId, WORKFLOW_TYPES, workflowTaskQueue } from '../../domain/names';
 import type { ProcurementInput } from '../../domain/procurement';
+import { replayProgressQuery } from '../../domain/replays';
 import { dbFingerprint, fingerprintDiff } from '../support/fingerprint';
 import {
   eventually,
@@ -82,7 +83,8 @@ async function skuState(sku: string) {
 async function waitForRun(runId: string) {
   return eventually(async () => {
     const res = await get(`/v1/replays/${runId}`).expect(200);
-    return res.body.status === 'completed' ? res.body : undefined;
+    // the row is closed by the workflow's last activity, just before the workflow completes
+    return res.body.status === 'completed' && res.body.workflow.status === 'COMPLETED' ? res.body : undefined;
   }, 60_000);
 }
 
@@ -179,8 +181,18 @@ describe('selective replay of stored events', () => {
     const plan = await get(`/v1/replays/plans/${planId}`).expect(200);
     expect(plan.body.run).toMatchObject({ runId, status: 'completed' });
 
+    const workflow = h.temporal.client.workflow.getHandle(`replay-${runId}`);
+    expect(await workflow.query(replayProgressQuery)).toMatchObject({
+      runId,
+      total: 3,
+      done: 3,
+      failed: 0,
+      pages: 3,
+      status: 'completed',
+    });
+
     // the rate limit: the run slept between its pages (one item each), 100 ms each time
-    const history = await h.temporal.client.workflow.getHandle(`replay-${runId}`).fetchHistory();
+    const history = await workflow.fetchHistory();
     const timers = (history.events ?? []).filter(
       (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED,
     );
