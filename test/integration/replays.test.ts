@@ -314,6 +314,32 @@ describe('resetting a failed execution', () => {
   });
 });
 
+describe('finding timed-out executions', () => {
+  it('selects a workflow that ran past its execution timeout as timed_out, TimeoutFailure', async () => {
+    const sku = uniqueKey('SKU');
+    const workflowId = `sku-${sku}`;
+    const handle = await h.temporal.client.workflow.start(WORKFLOW_TYPES.inventoryItem, {
+      workflowId,
+      taskQueue: workflowTaskQueue(h.taskQueuePrefix, WORKFLOW_TYPES.inventoryItem),
+      args: [{ sku }],
+      workflowExecutionTimeout: '1 second',
+    });
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const plan = await eventually(async () => {
+      const res = await post({
+        dryRun: true,
+        predicate: { workflowStatus: ['timed_out'], failureType: 'TimeoutFailure', sku },
+      }).expect(201);
+      return res.body.counts.reset === 1 ? res.body : undefined;
+    }, 30_000);
+    expect(plan.counts).toMatchObject({ redrive: 0, byStatus: { timed_out: 1 } });
+    expect(plan.sample[0]).toMatchObject({ key: `workflow:${workflowId}/${handle.firstExecutionRunId}` });
+    expect(plan.sample[0].why).toMatch(
+      /^timed_out \(TimeoutFailure: workflow execution timed out\); reset to WorkflowTaskCompleted \(event \d+\) before WorkflowExecutionTimedOut/,
+    );
+  });
+});
+
 describe('access', () => {
   it('refuses a key without admin (403) and lets a read key see the runs', async () => {
     const { key } = await newKey(['read', 'events:write', 'orders:write']);
