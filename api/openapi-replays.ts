@@ -141,7 +141,10 @@ export function registerReplayPaths(registry: OpenAPIRegistry): void {
       ...commandProblems,
       409: problem('The plan expired, or a request with this Idempotency-Key is still running.'),
       422: problem('The Idempotency-Key was used for a different request.'),
-      503: problem('The run is recorded but Temporal did not start it; send the same request again.'),
+      503: problem(
+        'Temporal did not answer: the dry run could not list executions, or the run is recorded but did not ' +
+          'start (send the same request again).',
+      ),
     },
   });
   registry.registerPath({

@@ -254,7 +254,14 @@ async function buildPlan(
         to: p.to,
       },
       room + 1,
-    );
+    ).catch((err: unknown) => {
+      throw new Problem(
+        503,
+        'temporal-unavailable',
+        'Executions not listed',
+        `Temporal's visibility did not answer the list of executions: ${(err as Error).message}`,
+      );
+    });
     truncated ||= found.length > room;
     for (const info of found.slice(0, room)) {
       const key = `workflow:${info.workflowId}/${info.runId}`;
