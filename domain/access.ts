@@ -20,7 +20,7 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'finance:write': 'reconciliation (resolve, unmatch), ledger, invoices, payments, reports',
   'crm:write': 'customers, tickets, tasks and customer timelines',
   read: 'every GET, except the API keys',
-  admin: 'everything: API keys, schedules, event replay, selective replay (/v1/replays), webhook subscriptions; implies every other scope',
+  admin: 'everything: API keys, schedules, event replay, webhook subscriptions; implies every other scope',
 };
 
 /** Routes anyone may call, key or not: health, readiness, metrics and the API's own documentation. */
