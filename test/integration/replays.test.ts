@@ -96,8 +96,23 @@ describe('selective replay of stored events', () => {
   let planId: string;
 
   beforeAll(async () => {
+    // a reorder rule whose supplier is unknown: at or below 20 the SKU raises an alert (an outbox row)
+    await request(h.app)
+      .put(`/v1/inventory/${sku}/reorder-settings`)
+      .set(auth())
+      .send({
+        reorderPoint: 20,
+        orderUpTo: 40,
+        packMultiple: 1,
+        minOrderQuantity: 1,
+        leadTimeDays: 3,
+        supplierId: uniqueKey('SUP-unknown'),
+      })
+      .expect(201);
     for (const e of delivered) await sendEvent(e);
-    await eventually(async () => ((await onHand(sku)) === 7 ? true : undefined));
+    await eventually(async () =>
+      (await onHand(sku)) === 7 && (await outboxOf(sku)).length === 1 ? true : undefined,
+    );
     // accepted while Temporal was unreachable, and no relay runs here: its route stays pending
     const offline = await offlineApp(h);
     try {
@@ -204,6 +219,8 @@ describe('selective replay of stored events', () => {
 
   it('replaying what already succeeded is harmless: stock, movements and outbox stay identical', async () => {
     const before = await skuState(sku);
+    expect(before).toMatchObject({ onHand: 12, movements: expect.any(Array), outbox: expect.any(Array) });
+    expect([before.movements.length, before.outbox.length]).toEqual([3, 1]);
     const plan = await post({ dryRun: true, predicate }).expect(201);
     expect(plan.body.counts).toMatchObject({ redrive: 3 });
     expect(plan.body.sample.every((s: { why: string }) => s.why.startsWith('delivered'))).toBe(true);
