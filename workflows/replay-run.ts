@@ -65,10 +65,17 @@ export async function replayRunWorkflow(input: ReplayRunInput): Promise<ReplayPr
     }
   } catch (err) {
     progress.status = 'failed';
-    await finishReplayRun({ runId: input.runId, error: (err as Error).message ?? String(err) });
+    await finishReplayRun({ runId: input.runId, error: failureText(err) });
     throw err;
   }
   progress.byOutcome = await finishReplayRun({ runId: input.runId });
   progress.status = 'completed';
   return progress;
+}
+
+/** The failure and its causes, e.g. `Activity task failed: page broke`. */
+function failureText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.length ? parts.join(': ') : String(err);
 }
