@@ -9,6 +9,7 @@ import { createSalesActivities } from './sales';
 import { createProcurementActivities } from './procurement';
 import { createReportActivities } from './reports';
 import { createReconciliationBatchActivities } from './reconciliation-batch';
+import { createReplayActivities } from './replays';
 import { createSettingsActivities } from './settings';
 import { createWebhookActivities } from './webhooks';
 
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInventorySweepActivities(deps),
     ...createReportActivities(deps),
     ...createReconciliationBatchActivities(deps),
+    ...createReplayActivities(deps),
   };
 }
 

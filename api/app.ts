@@ -18,6 +18,7 @@ import { purchaseOrdersRouter } from './purchase-orders';
 import { reportsRouter } from './reports';
 import { schedulesRouter } from './schedules';
 import { reconciliationRunsRouter } from './reconciliation-runs';
+import { replaysRouter } from './replays';
 import { subscriptionsRouter } from './subscriptions';
 import { apiKeysRouter } from './api-keys';
 import { consoleRouter } from './console';
@@ -134,6 +135,7 @@ export function createApp(options: AppOptions): Express {
   app.use(schedulesRouter(deps));
   app.use(reportsRouter(deps));
   app.use(reconciliationRunsRouter(deps));
+  app.use(replaysRouter(deps));
   app.use(apiKeysRouter(deps));
   app.use(worklistsRouter(deps));
   /** The operator console (static page; its data calls use the API keys like any client). */

@@ -12,6 +12,7 @@ import { registerSchedulePaths } from './openapi-schedules';
 import { registerSubscriptionPaths } from './openapi-subscriptions';
 import { registerReconciliationRunPaths } from './openapi-reconciliation-runs';
 import { registerWorklistPaths } from './openapi-worklists';
+import { registerReplayPaths } from './openapi-replays';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
@@ -25,4 +26,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerReconciliationRunPaths,
   registerApiKeyPaths,
   registerWorklistPaths,
+  registerReplayPaths,
 ];

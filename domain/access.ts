@@ -57,6 +57,8 @@ export const ROUTE_SCOPES: readonly ScopeRule[] = [
   { methods: ALL, path: '/v1/api-keys', scope: 'admin' },
   { methods: WRITES, path: '/v1/schedules', scope: 'admin' },
   { methods: WRITES, path: '/v1/events/replay', scope: 'admin' },
+  // selective replay: dry runs (plans) and their execution
+  { methods: WRITES, path: '/v1/replays', scope: 'admin' },
   { methods: WRITES, path: '/v1/subscriptions', scope: 'admin' },
   // business events from integrations
   { methods: WRITES, path: '/v1/events', scope: 'events:write' },

@@ -26,6 +26,9 @@ export const webhookSubscriptionWorkflowId = (subscriptionId: string): string =>
 /** A received payment's reconciliation (match, or an exception waiting for an operator). */
 export const paymentReconciliationWorkflowId = (paymentId: string): string => `payment-${paymentId}`;
 
+/** A selective replay run (re-drives events, resets failed executions; POST /v1/replays). */
+export const replayRunWorkflowId = (runId: string): string => `replay-${runId}`;
+
 /** The Temporal Schedules that run batch work, registered at worker start. */
 export const SCHEDULE_IDS = {
   reconciliationNightly: 'reconciliation-nightly',
@@ -45,6 +48,7 @@ export const WORKFLOW_TYPES = {
   reconciliationBatch: 'reconciliationBatchWorkflow',
   inventorySweep: 'inventorySweepWorkflow',
   receivablesAgeingReport: 'receivablesAgeingReportWorkflow',
+  replayRun: 'replayRunWorkflow',
 } as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES];
 
@@ -61,6 +65,8 @@ export const WORKFLOW_DOMAINS: Record<WorkflowType, Domain> = {
   reconciliationBatchWorkflow: 'finance',
   inventorySweepWorkflow: 'inventory',
   receivablesAgeingReportWorkflow: 'finance',
+  // batch work beside the nightly runs; its rate limit keeps it from starving live traffic
+  replayRunWorkflow: 'finance',
 };
 
 /** The task queue a workflow type runs on, given the configured prefix. */

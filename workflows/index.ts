@@ -9,3 +9,4 @@ export { paymentReconciliationWorkflow } from './payment-reconciliation';
 export { inventorySweepWorkflow } from './inventory-sweep';
 export { receivablesAgeingReportWorkflow } from './receivables-ageing-report';
 export { reconciliationBatchWorkflow } from './reconciliation-batch';
+export { replayRunWorkflow } from './replay-run';

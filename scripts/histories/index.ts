@@ -5,6 +5,7 @@ import { orderScenarios } from './order';
 import { paymentReconciliationScenario } from './payment-reconciliation';
 import { procurementCancelledScenario, procurementReceivedScenario } from './procurement';
 import { reconciliationBatchScenario } from './reconciliation-batch';
+import { replayRunScenario } from './replays';
 import type { HistoryScenario } from './scenario';
 import { inventorySweepScenario, receivablesAgeingReportScenario } from './schedules';
 import { ticketScenario } from './ticket';
@@ -22,4 +23,5 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   receivablesAgeingReportScenario,
   paymentReconciliationScenario,
   reconciliationBatchScenario,
+  replayRunScenario,
 ];
