@@ -11,6 +11,7 @@ import { createReportActivities } from './reports';
 import { createReconciliationBatchActivities } from './reconciliation-batch';
 import { createSettingsActivities } from './settings';
 import { createWebhookActivities } from './webhooks';
+import { withCauses, withLineage } from './lineage';
 
 export interface ActivityDeps {
   db: Db;
@@ -22,8 +23,10 @@ export interface ActivityDeps {
   taskQueuePrefix: string;
 }
 
-export function createActivities(deps: ActivityDeps) {
-  return {
+export function createActivities(given: ActivityDeps) {
+  // every transaction an activity opens records who wrote what (lineage, activities/lineage.ts)
+  const deps = { ...given, db: withLineage(given.db) };
+  return withCauses({
     ...createSettingsActivities(deps),
     ...createInventoryActivities(deps),
     ...createSalesActivities(deps),
@@ -34,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInventorySweepActivities(deps),
     ...createReportActivities(deps),
     ...createReconciliationBatchActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -20,6 +20,7 @@ import { schedulesRouter } from './schedules';
 import { reconciliationRunsRouter } from './reconciliation-runs';
 import { subscriptionsRouter } from './subscriptions';
 import { apiKeysRouter } from './api-keys';
+import { lineageRouter } from './lineage';
 import { authMiddleware, type AuthOptions } from './auth';
 import { buildOpenApiDocument } from './openapi';
 import { inputGuard, verifyUtf8 } from './input-guard';
@@ -133,6 +134,7 @@ export function createApp(options: AppOptions): Express {
   app.use(reportsRouter(deps));
   app.use(reconciliationRunsRouter(deps));
   app.use(apiKeysRouter(deps));
+  app.use(lineageRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

@@ -12,3 +12,4 @@ export * from './webhooks';
 export * from './reports';
 export * from './reconciliation-runs';
 export * from './access';
+export * from './lineage';
