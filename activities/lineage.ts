@@ -33,7 +33,8 @@ export function causeInArgs(args: unknown[]): EventRef | undefined {
   for (const arg of args) {
     if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) continue;
     for (const field of Object.values(arg)) {
-      const nested = typeof field === 'object' && field !== null ? (field as { cause?: unknown }).cause : null;
+      const nested =
+        typeof field === 'object' && field !== null ? (field as { cause?: unknown }).cause : null;
       if (isEventRef(nested)) return nested;
     }
   }
@@ -50,7 +51,9 @@ export function currentLineage(): LineageContext | null {
   }
   const cause = causes.getStore();
   return {
-    ...(cause ? { causationSource: cause.source, causationId: cause.id, correlationId: cause.correlationId } : {}),
+    ...(cause
+      ? { causationSource: cause.source, causationId: cause.id, correlationId: cause.correlationId }
+      : {}),
     workflowId: info.workflowExecution?.workflowId,
     runId: info.workflowExecution?.runId,
     activityType: info.activityType,
@@ -71,7 +74,8 @@ export function withLineage(db: Db): Db {
       return fn(tx);
     }, config);
   return new Proxy(db, {
-    get: (target, prop, receiver) => (prop === 'transaction' ? transaction : Reflect.get(target, prop, receiver)),
+    get: (target, prop, receiver) =>
+      prop === 'transaction' ? transaction : Reflect.get(target, prop, receiver),
   });
 }
 
@@ -81,7 +85,8 @@ export function withCauses<T extends Record<string, unknown>>(activities: T): T 
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] =
       typeof fn === 'function'
-        ? (...args: unknown[]) => causes.run(causeInArgs(args), () => (fn as (...a: unknown[]) => unknown)(...args))
+        ? (...args: unknown[]) =>
+            causes.run(causeInArgs(args), () => (fn as (...a: unknown[]) => unknown)(...args))
         : fn;
   }
   return wrapped as T;

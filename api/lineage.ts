@@ -7,12 +7,7 @@
 import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import {
-  correlationIdsOf,
-  lineageRows,
-  type LineageRows,
-  type LineageSelector,
-} from '../db/queries/lineage';
+import { correlationIdsOf, lineageRows, type LineageRows, type LineageSelector } from '../db/queries/lineage';
 import type { LineageEffectRow } from '../db/schema';
 import { executionUiLink } from '../lib/temporal';
 import { KAFKA_DESTINATION } from './kafka';
@@ -63,7 +58,8 @@ export function parseLineageQuery(query: unknown): LineageSelector {
   const given = SELECTORS.filter((s) => q[s] !== undefined || (s === 'eventId' && q.source !== undefined));
   const one = 'give exactly one of source+eventId, orderId, sku, paymentId, ticketId, correlationId';
   if (given.length === 0) errors.push({ path: 'query', message: one });
-  if (given.length > 1) for (const s of given) errors.push({ path: s === 'eventId' ? 'source' : s, message: one });
+  if (given.length > 1)
+    for (const s of given) errors.push({ path: s === 'eventId' ? 'source' : s, message: one });
   if (errors.length > 0) throw validationProblem(errors);
   const selector = given[0] as (typeof SELECTORS)[number];
   if (selector === 'eventId') return { source: q.source as string, eventId: q.eventId as string };
@@ -72,7 +68,13 @@ export function parseLineageQuery(query: unknown): LineageSelector {
 
 const DESCRIBE_DEADLINE_MS = 2000;
 const DESCRIBE_CONCURRENCY = 8;
-const KIND_RANK: Record<LineageNodeKind, number> = { event: 0, workflow: 1, effect: 2, outbound: 3, delivery: 4 };
+const KIND_RANK: Record<LineageNodeKind, number> = {
+  event: 0,
+  workflow: 1,
+  effect: 2,
+  outbound: 3,
+  delivery: 4,
+};
 
 const eventNodeId = (source: string, id: string) => `event:${source}/${id}`;
 const workflowNodeId = (workflowId: string, runId: string) => `workflow:${workflowId}/${runId}`;
@@ -106,7 +108,8 @@ async function describeRuns(
         });
       } catch (err) {
         const status = err instanceof WorkflowNotFoundError ? 'NOT_FOUND' : 'UNKNOWN';
-        if (status === 'UNKNOWN') deps.logger.warn({ workflowId, runId, err: (err as Error).message }, 'lineage describe failed');
+        if (status === 'UNKNOWN')
+          deps.logger.warn({ workflowId, runId, err: (err as Error).message }, 'lineage describe failed');
         described.set(workflowNodeId(workflowId, runId), { type: null, status, startTime: null });
       }
     }

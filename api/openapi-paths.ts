@@ -11,6 +11,7 @@ import { registerReconciliationPaths } from './openapi-reconciliation';
 import { registerSchedulePaths } from './openapi-schedules';
 import { registerSubscriptionPaths } from './openapi-subscriptions';
 import { registerReconciliationRunPaths } from './openapi-reconciliation-runs';
+import { registerLineagePaths } from './openapi-lineage';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
@@ -23,4 +24,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerSchedulePaths,
   registerReconciliationRunPaths,
   registerApiKeyPaths,
+  registerLineagePaths,
 ];

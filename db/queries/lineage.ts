@@ -172,11 +172,7 @@ export async function lineageRows(db: Db, correlationIds: string[]): Promise<Lin
       .where(inArray(lineageEffects.correlationId, correlationIds))
       .orderBy(asc(lineageEffects.id))
       .limit(MAX_EFFECTS),
-    db
-      .select()
-      .from(outbox)
-      .where(inArray(outbox.correlationId, correlationIds))
-      .orderBy(asc(outbox.seq)),
+    db.select().from(outbox).where(inArray(outbox.correlationId, correlationIds)).orderBy(asc(outbox.seq)),
   ]);
   const deliveries = outboxRows.length
     ? await db

@@ -105,7 +105,11 @@ export async function projectEvent(tx: Tx, event: EventRow): Promise<boolean> {
   const project = projections[event.type];
   if (!project) return false;
   // lineage: the rows this changes were caused by the event (no workflow)
-  await setLineage(tx, { causationSource: event.source, causationId: event.id, correlationId: event.correlationId });
+  await setLineage(tx, {
+    causationSource: event.source,
+    causationId: event.id,
+    correlationId: event.correlationId,
+  });
   await project(tx, event);
   return true;
 }

@@ -3,7 +3,17 @@
  * migration), with the activity that made it and the event that caused it. GET /v1/lineage reads it.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 export const LINEAGE_OPERATIONS = ['insert', 'update', 'delete'] as const;
 export type LineageOperation = (typeof LINEAGE_OPERATIONS)[number];
@@ -22,7 +32,9 @@ export const lineageEffects = pgTable(
   'lineage_effects',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    at: timestamp('at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+    at: timestamp('at', { withTimezone: true })
+      .notNull()
+      .default(sql`clock_timestamp()`),
     txId: bigint('tx_id', { mode: 'number' }).notNull(),
     tableName: text('table_name').notNull(),
     rowKey: jsonb('row_key').$type<Record<string, unknown>>().notNull(),

@@ -90,7 +90,9 @@ interface EffectDetail {
   workflowId: string | null;
 }
 const effects = (a: LineageAnswer, table: string, match: (d: EffectDetail) => boolean = () => true) =>
-  ofKind(a, 'effect').filter((n) => detail<EffectDetail>(n).table === table && match(detail<EffectDetail>(n)));
+  ofKind(a, 'effect').filter(
+    (n) => detail<EffectDetail>(n).table === table && match(detail<EffectDetail>(n)),
+  );
 const eventOfType = (a: LineageAnswer, type: string) =>
   ofKind(a, 'event').find((n) => detail(n).type === type) as LineageNode;
 const outboundOfType = (a: LineageAnswer, type: string, subject?: string) =>
@@ -235,7 +237,9 @@ describe('lineage of an order', () => {
     );
     expect(invoicePaid?.detail).toMatchObject({ changes: { amount_paid: { from: 0, to: 2750 } } });
     expect(invoicePaid?.parents).toEqual([paymentRun.id]);
-    expect(effects(answer, 'payment_allocations', (d) => d.changes.invoice_number?.to === invoiceNumber)).toHaveLength(1);
+    expect(
+      effects(answer, 'payment_allocations', (d) => d.changes.invoice_number?.to === invoiceNumber),
+    ).toHaveLength(1);
     // the payment's reconciliation marked the order paid
     const [paid] = effects(answer, 'sales_orders', (d) => d.changes.status?.to === 'paid');
     expect(paid?.parents).toEqual([paymentRun.id]);
@@ -250,7 +254,12 @@ describe('lineage of an order', () => {
     for (const outbound of [invoiced, shipped]) {
       const deliveries = ofKind(answer, 'delivery').filter((n) => n.parents.includes(outbound?.id as string));
       expect(deliveries.map((n) => n.detail)).toEqual([
-        expect.objectContaining({ channel: 'webhook', target: receiverUrl, status: 'delivered', attempts: 1 }),
+        expect.objectContaining({
+          channel: 'webhook',
+          target: receiverUrl,
+          status: 'delivered',
+          attempts: 1,
+        }),
       ]);
       expect(received).toContain(detail(outbound).outboxId);
     }
@@ -260,10 +269,15 @@ describe('lineage of an order', () => {
     expect(completed?.parents[0]).toBe(orderRun);
 
     // by event: the order.placed event's own flow
-    const byEvent = await lineage({ source: detail(placed).source as string, eventId: detail(placed).eventId as string });
+    const byEvent = await lineage({
+      source: detail(placed).source as string,
+      eventId: detail(placed).eventId as string,
+    });
     expectWellFormed(byEvent);
     expect(byEvent.correlationIds).toEqual([detail(placed).correlationId]);
-    expect(byEvent.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([placed.id, orderRun, orderInsert?.id]));
+    expect(byEvent.nodes.map((n) => n.id)).toEqual(
+      expect.arrayContaining([placed.id, orderRun, orderInsert?.id]),
+    );
     // by SKU: the stock it came from and the order that took it
     const bySku = await lineage({ sku: a });
     expectWellFormed(bySku);
@@ -304,30 +318,50 @@ describe('lineage of a payment', () => {
 
     const allocations = effects(answer, 'payment_allocations', (d) => d.operation === 'insert');
     expect(
-      allocations.map((n) => [detail<EffectDetail>(n).changes.invoice_number?.to, detail<EffectDetail>(n).changes.amount?.to]).sort(),
-    ).toEqual([
-      [i1, 2200],
-      [i2, 1100],
-    ].sort());
+      allocations
+        .map((n) => [
+          detail<EffectDetail>(n).changes.invoice_number?.to,
+          detail<EffectDetail>(n).changes.amount?.to,
+        ])
+        .sort(),
+    ).toEqual(
+      [
+        [i1, 2200],
+        [i2, 1100],
+      ].sort(),
+    );
     expect(allocations.every((n) => n.parents[0] === run.id)).toBe(true);
     for (const [invoice, amount] of [
       [i1, 2200],
       [i2, 1100],
     ] as const) {
-      const paid = effects(answer, 'invoices', (d) => d.key.invoice_number === invoice && d.operation === 'update');
+      const paid = effects(
+        answer,
+        'invoices',
+        (d) => d.key.invoice_number === invoice && d.operation === 'update',
+      );
       expect(paid.map((n) => detail<EffectDetail>(n).changes)).toEqual([
-        expect.objectContaining({ amount_paid: { from: 0, to: amount }, status: { from: 'open', to: 'paid' } }),
+        expect.objectContaining({
+          amount_paid: { from: 0, to: amount },
+          status: { from: 'open', to: 'paid' },
+        }),
       ]);
       expect(paid[0]?.parents).toEqual([run.id]);
     }
     const entries = effects(answer, 'journal_entries', (d) => d.workflowId === run.detail.workflowId);
     expect(entries.length).toBeGreaterThanOrEqual(1);
     const cashLines = effects(answer, 'journal_lines', (d) => d.changes.account_code?.to === '1000');
-    expect(cashLines.reduce((s, n) => s + Number(detail<EffectDetail>(n).changes.debit?.to ?? 0), 0)).toBe(3300);
+    expect(cashLines.reduce((s, n) => s + Number(detail<EffectDetail>(n).changes.debit?.to ?? 0), 0)).toBe(
+      3300,
+    );
     expect(effects(answer, 'payments', (d) => d.changes.status?.to === 'allocated')).toHaveLength(1);
     // both orders marked paid by the reconciliation
     for (const orderId of [o1, o2]) {
-      const [paid] = effects(answer, 'sales_orders', (d) => d.key.order_id === orderId && d.changes.status?.to === 'paid');
+      const [paid] = effects(
+        answer,
+        'sales_orders',
+        (d) => d.key.order_id === orderId && d.changes.status?.to === 'paid',
+      );
       expect(paid?.parents).toEqual([run.id]);
       expect(outboundOfType(answer, 'order.paid', orderId)).toHaveLength(1);
     }
