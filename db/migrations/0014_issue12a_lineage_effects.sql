@@ -17,6 +17,4 @@ CREATE TABLE "lineage_effects" (
 );
 --> statement-breakpoint
 CREATE INDEX "lineage_effects_correlation_idx" ON "lineage_effects" USING btree ("correlation_id","id");--> statement-breakpoint
-CREATE INDEX "lineage_effects_workflow_idx" ON "lineage_effects" USING btree ("workflow_id","id");--> statement-breakpoint
-CREATE INDEX "lineage_effects_causation_idx" ON "lineage_effects" USING btree ("causation_source","causation_id");--> statement-breakpoint
-CREATE INDEX "lineage_effects_tx_idx" ON "lineage_effects" USING btree ("tx_id");
+CREATE INDEX "lineage_effects_workflow_idx" ON "lineage_effects" USING btree ("workflow_id","id");

@@ -52,8 +52,6 @@ export const lineageEffects = pgTable(
     check('lineage_effects_operation_check', sql`${t.operation} in ('insert', 'update', 'delete')`),
     index('lineage_effects_correlation_idx').on(t.correlationId, t.id),
     index('lineage_effects_workflow_idx').on(t.workflowId, t.id),
-    index('lineage_effects_causation_idx').on(t.causationSource, t.causationId),
-    index('lineage_effects_tx_idx').on(t.txId),
   ],
 );
 export type LineageEffectRow = typeof lineageEffects.$inferSelect;
