@@ -223,10 +223,10 @@ export async function buildLineageNodes(deps: AppDeps, rows: LineageRows): Promi
     if (cause && eventIds.has(cause) && !(run && runParents.get(run)?.includes(cause))) parents.push(cause);
     return parents;
   };
-  const effectsByTx = new Map<number, string[]>();
+  const effectsByTx = new Map<number, LineageEffectRow[]>();
   for (const e of effects) {
     const id = effectNodeId(e.id);
-    effectsByTx.set(e.txId, [...(effectsByTx.get(e.txId) ?? []), id]);
+    effectsByTx.set(e.txId, [...(effectsByTx.get(e.txId) ?? []), e]);
     nodes.push({
       id,
       kind: 'effect',
@@ -247,13 +247,16 @@ export async function buildLineageNodes(deps: AppDeps, rows: LineageRows): Promi
     });
   }
 
-  // outbound events: caused by the changes committed with them, else by their writer
+  // outbound events: caused by the changes of their transaction made before them (else by all of
+  // that transaction's changes, else by their writer)
   const outboundIds = new Set<string>();
   for (const o of rows.outbox) {
     const id = `outbound:${o.id}`;
     outboundIds.add(id);
     const record = written.get(o.id);
-    let parents = record ? (effectsByTx.get(record.txId) ?? []) : [];
+    const sameTx = record ? (effectsByTx.get(record.txId) ?? []) : [];
+    const before = sameTx.filter((e) => record && e.id < record.id);
+    let parents = (before.length > 0 ? before : sameTx).map((e) => effectNodeId(e.id));
     if (parents.length === 0 && record) parents = effectParents(record);
     if (parents.length === 0) {
       const cause = causeOf(o);
