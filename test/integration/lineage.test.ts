@@ -371,6 +371,52 @@ describe('lineage of a payment', () => {
   });
 });
 
+describe('lineage of a ticket', () => {
+  it('follows support.requested into the ticket workflow and the ticket row it opened', async () => {
+    const ticketId = uniqueKey('T');
+    const event = {
+      specversion: '1.0',
+      id: uniqueKey('evt'),
+      source: 'test/helpdesk',
+      type: 'support.requested',
+      data: {
+        ticketId,
+        customerId: uniqueKey('C'),
+        channel: 'email',
+        subject: 'Broken glass',
+        priority: 'low',
+      },
+    };
+    await request(h.app).post('/v1/events').send(event).expect(202);
+    const answer = await eventually(async () => {
+      const a = await lineage({ ticketId });
+      return effects(a, 'crm_tickets', (d) => d.operation === 'insert').length === 1 ? a : undefined;
+    });
+    expectWellFormed(answer);
+    expect(answer.correlationIds).toEqual([event.id]);
+    const requested = eventOfType(answer, 'support.requested');
+    expect(requested.id).toBe(`event:test/helpdesk/${event.id}`);
+    const run = ofKind(answer, 'workflow').find(
+      (n) => detail(n).workflowId === `ticket-${ticketId}`,
+    ) as LineageNode;
+    expect(run.parents).toEqual([requested.id]);
+    expect(run.detail).toMatchObject({ type: WORKFLOW_TYPES.ticket, status: 'RUNNING' });
+    const [opened] = effects(answer, 'crm_tickets', (d) => d.operation === 'insert');
+    expect(opened?.parents).toEqual([run.id]);
+    expect(opened?.detail).toMatchObject({
+      key: { ticket_id: ticketId },
+      changes: { status: { from: null, to: 'open' }, priority: { from: null, to: 'low' } },
+    });
+    // the same chain by the event and by its correlation id
+    const byEvent = await lineage({ source: 'test/helpdesk', eventId: event.id });
+    const byFlow = await lineage({ correlationId: event.id });
+    expect(byEvent.nodes.map((n) => n.id)).toEqual(
+      expect.arrayContaining([requested.id, run.id, opened?.id]),
+    );
+    expect(byFlow.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([requested.id, run.id, opened?.id]));
+  });
+});
+
 describe('lineage selectors', () => {
   it('answers 400 naming the fields for no, two or half a selector, and 404 for a key that names nothing', async () => {
     const none = await request(h.app).get('/v1/lineage').expect(400);
