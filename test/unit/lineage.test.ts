@@ -1,7 +1,7 @@
 /** Lineage helpers without I/O: the causing event among an activity's arguments, the selector. */
 import { causeInArgs } from '../../activities/lineage';
 import { parseLineageQuery } from '../../api/lineage';
-import { Problem } from '../../api/problem';
+import type { Problem } from '../../api/problem';
 
 const ref = { source: 'shop', id: 'evt-1', correlationId: 'corr-1' };
 
