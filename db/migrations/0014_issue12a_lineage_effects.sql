@@ -17,4 +17,6 @@ CREATE TABLE "lineage_effects" (
 );
 --> statement-breakpoint
 CREATE INDEX "lineage_effects_correlation_idx" ON "lineage_effects" USING btree ("correlation_id","id");--> statement-breakpoint
-CREATE INDEX "lineage_effects_workflow_idx" ON "lineage_effects" USING btree ("workflow_id","id");
+CREATE INDEX "lineage_effects_workflow_idx" ON "lineage_effects" USING btree ("workflow_id","id");--> statement-breakpoint
+CREATE INDEX "event_routes_workflow_idx" ON "event_routes" USING btree ("workflow_id","event_seq");--> statement-breakpoint
+CREATE INDEX "outbox_correlation_idx" ON "outbox" USING btree ("correlation_id");
