@@ -8,7 +8,7 @@ import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { correlationIdsOf, lineageRows, type LineageRows, type LineageSelector } from '../db/queries/lineage';
-import type { LineageEffectRow } from '../db/schema';
+import type { LineageChanges, LineageEffectRow } from '../db/schema';
 import { executionUiLink } from '../lib/temporal';
 import { KAFKA_DESTINATION } from './kafka';
 import { Problem, parseOr400, validationProblem, type FieldError } from './problem';
@@ -123,9 +123,24 @@ const short = (v: unknown): string => {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 };
 
+/**
+ * What changed, per column: stored as is for an update; an insert stores the new row's non-null
+ * columns, a delete the old row's (cheaper for the trigger), which become `{ from: null, to }` and
+ * `{ from, to: null }` here.
+ */
+export function effectChanges(e: Pick<LineageEffectRow, 'operation' | 'changes'>): LineageChanges {
+  if (e.operation === 'update') return e.changes as LineageChanges;
+  const stored = e.changes as Record<string, unknown>;
+  const changes: LineageChanges = {};
+  for (const [column, value] of Object.entries(stored)) {
+    changes[column] = e.operation === 'insert' ? { from: null, to: value } : { from: value, to: null };
+  }
+  return changes;
+}
+
 function effectLabel(e: LineageEffectRow): string {
   const keyText = Object.values(e.rowKey).map(short).join('/');
-  const changes = Object.entries(e.changes);
+  const changes = Object.entries(effectChanges(e));
   const what =
     e.operation === 'update'
       ? changes.map(([col, c]) => `${col} ${short(c.from)} → ${short(c.to)}`).join(', ')
@@ -237,7 +252,7 @@ export async function buildLineageNodes(deps: AppDeps, rows: LineageRows): Promi
         table: e.tableName,
         key: e.rowKey,
         operation: e.operation,
-        changes: e.changes,
+        changes: effectChanges(e),
         activity: e.activityType,
         workflowId: e.workflowId,
         runId: e.runId,

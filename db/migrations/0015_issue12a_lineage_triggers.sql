@@ -1,12 +1,15 @@
 -- Lineage (issue 12a): one generic AFTER row trigger records every change of a business row in
 -- lineage_effects, with the activity and the causing event read from the transaction-local setting
 -- `erp.lineage` (JSON: causationSource, causationId, correlationId, workflowId, runId, activityType,
--- activityAttempt) that activities set at the start of their transactions. Without it (API commands,
--- master data, migrations) an insert takes the causation columns of the row itself, an update or
--- delete only the row's correlation id; the workflow stays null. The trigger arguments name the key
--- columns. `changes` holds only changed columns ({"col": {"from": .., "to": ..}}); an update that
--- changes nothing but updated_at is not recorded. The outbox is recorded on insert, without its
--- payload, so lineage knows which activity and transaction wrote each outbound event.
+-- activityAttempt) that activities set at the start of their transactions. Without it (a write
+-- outside an activity) or without an event in it, an insert takes the causation columns of the row
+-- itself, an update or delete only the row's correlation id; the workflow stays null. The trigger
+-- arguments name the key columns. `changes`: an update's changed columns ({"col": {"from": ..,
+-- "to": ..}}; an update that changes nothing but updated_at is not recorded), an insert's non-null
+-- columns and a delete's old ones ({"col": value}, cheaper than diffing). The outbox is recorded on
+-- insert, without its payload, so lineage knows which activity and transaction wrote each outbound
+-- event. (Statement-level triggers with transition tables were measured too: no faster for bulk
+-- inserts, slower for bulk updates.)
 CREATE FUNCTION record_lineage_effect() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   ctx jsonb := nullif(current_setting('erp.lineage', true), '')::jsonb;
@@ -17,30 +20,21 @@ DECLARE
 BEGIN
   IF TG_OP = 'INSERT' THEN
     row_data := to_jsonb(NEW);
-    IF TG_TABLE_NAME = 'outbox' THEN
-      diff := '{}'::jsonb;
-    ELSE
-      SELECT coalesce(jsonb_object_agg(e.k, jsonb_build_object('from', NULL, 'to', e.v)), '{}'::jsonb)
-        INTO diff
-        FROM jsonb_each(row_data) AS e(k, v)
-        WHERE e.v <> 'null'::jsonb AND e.k NOT IN ('created_at', 'updated_at');
-    END IF;
+    diff := CASE WHEN TG_TABLE_NAME = 'outbox' THEN '{}'::jsonb
+                 ELSE jsonb_strip_nulls(row_data) - 'created_at' - 'updated_at' END;
   ELSIF TG_OP = 'UPDATE' THEN
     row_data := to_jsonb(NEW);
-    SELECT coalesce(jsonb_object_agg(n.k, jsonb_build_object('from', o.v, 'to', n.v)), '{}'::jsonb)
+    SELECT jsonb_object_agg(n.k, jsonb_build_object('from', o.v, 'to', n.v))
       INTO diff
       FROM jsonb_each(row_data) AS n(k, v)
       JOIN jsonb_each(to_jsonb(OLD)) AS o(k, v) ON o.k = n.k
       WHERE n.v IS DISTINCT FROM o.v AND n.k <> 'updated_at';
-    IF diff = '{}'::jsonb THEN
+    IF diff IS NULL THEN
       RETURN NULL;
     END IF;
   ELSE
     row_data := to_jsonb(OLD);
-    SELECT coalesce(jsonb_object_agg(e.k, jsonb_build_object('from', e.v, 'to', NULL)), '{}'::jsonb)
-      INTO diff
-      FROM jsonb_each(row_data) AS e(k, v)
-      WHERE e.v <> 'null'::jsonb;
+    diff := jsonb_strip_nulls(row_data);
   END IF;
   FOREACH col IN ARRAY TG_ARGV LOOP
     rkey := rkey || jsonb_build_object(col, row_data -> col);

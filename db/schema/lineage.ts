@@ -22,8 +22,9 @@ export type LineageOperation = (typeof LINEAGE_OPERATIONS)[number];
 export type LineageChanges = Record<string, { from: unknown; to: unknown }>;
 
 /**
- * One row written, changed or deleted. `changes` names only the columns that changed (updated_at
- * alone is no change). The causation and the activity come from the transaction's `erp.lineage`
+ * One row written, changed or deleted. `changes`: for an update the columns that changed, as
+ * {@link LineageChanges} (updated_at alone is no change); for an insert the new row's non-null
+ * columns, for a delete the old row's, as `{ column: value }` (api/lineage.ts effectChanges). The causation and the activity come from the transaction's `erp.lineage`
  * setting (set by the activities, see activities/lineage.ts), else from the row's own causation
  * columns (inserts only); rows written outside an activity have no workflow. `tx_id` groups the
  * changes of one transaction (an outbox row with the state change it announces).
@@ -39,7 +40,7 @@ export const lineageEffects = pgTable(
     tableName: text('table_name').notNull(),
     rowKey: jsonb('row_key').$type<Record<string, unknown>>().notNull(),
     operation: text('operation', { enum: LINEAGE_OPERATIONS }).notNull(),
-    changes: jsonb('changes').$type<LineageChanges>().notNull(),
+    changes: jsonb('changes').$type<LineageChanges | Record<string, unknown>>().notNull(),
     causationSource: text('causation_source'),
     causationId: text('causation_id'),
     correlationId: text('correlation_id'),
