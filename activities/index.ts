@@ -12,6 +12,7 @@ import { createReconciliationBatchActivities } from './reconciliation-batch';
 import { createReplayActivities } from './replays';
 import { createSettingsActivities } from './settings';
 import { createWebhookActivities } from './webhooks';
+import { withCauses, withLineage } from './lineage';
 
 export interface ActivityDeps {
   db: Db;
@@ -23,8 +24,10 @@ export interface ActivityDeps {
   taskQueuePrefix: string;
 }
 
-export function createActivities(deps: ActivityDeps) {
-  return {
+export function createActivities(given: ActivityDeps) {
+  // every transaction an activity opens records who wrote what (lineage, activities/lineage.ts)
+  const deps = { ...given, db: withLineage(given.db) };
+  return withCauses({
     ...createSettingsActivities(deps),
     ...createInventoryActivities(deps),
     ...createSalesActivities(deps),
@@ -36,7 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportActivities(deps),
     ...createReconciliationBatchActivities(deps),
     ...createReplayActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

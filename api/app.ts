@@ -23,6 +23,7 @@ import { subscriptionsRouter } from './subscriptions';
 import { apiKeysRouter } from './api-keys';
 import { consoleRouter } from './console';
 import { worklistsRouter } from './worklists';
+import { lineageRouter } from './lineage';
 import { authMiddleware, type AuthOptions } from './auth';
 import { buildOpenApiDocument } from './openapi';
 import { inputGuard, verifyUtf8 } from './input-guard';
@@ -140,6 +141,7 @@ export function createApp(options: AppOptions): Express {
   app.use(worklistsRouter(deps));
   /** The operator console (static page; its data calls use the API keys like any client). */
   app.use(consoleRouter());
+  app.use(lineageRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => deps.logger.error({ err }, 'unhandled error')));

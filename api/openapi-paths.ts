@@ -13,6 +13,7 @@ import { registerSubscriptionPaths } from './openapi-subscriptions';
 import { registerReconciliationRunPaths } from './openapi-reconciliation-runs';
 import { registerWorklistPaths } from './openapi-worklists';
 import { registerReplayPaths } from './openapi-replays';
+import { registerLineagePaths } from './openapi-lineage';
 
 export type OpenApiPathModule = (registry: OpenAPIRegistry) => void;
 
@@ -27,4 +28,5 @@ export const openApiPathModules: OpenApiPathModule[] = [
   registerApiKeyPaths,
   registerWorklistPaths,
   registerReplayPaths,
+  registerLineagePaths,
 ];

@@ -9,6 +9,7 @@ import type { EventData } from '../../domain/events/catalogue';
 import type { ReorderSettings } from '../../domain/events/primitives';
 import type { Tx } from '../client';
 import { customers, products, reorderSettings, suppliers, type EventRow } from '../schema';
+import { setLineage } from './lineage-context';
 
 type Versioned = typeof customers | typeof suppliers | typeof products | typeof reorderSettings;
 
@@ -103,6 +104,12 @@ const projections: Record<string, (tx: Tx, event: EventRow) => Promise<void>> = 
 export async function projectEvent(tx: Tx, event: EventRow): Promise<boolean> {
   const project = projections[event.type];
   if (!project) return false;
+  // lineage: the rows this changes were caused by the event (no workflow)
+  await setLineage(tx, {
+    causationSource: event.source,
+    causationId: event.id,
+    correlationId: event.correlationId,
+  });
   await project(tx, event);
   return true;
 }

@@ -68,6 +68,8 @@ export const eventRoutes = pgTable(
     foreignKey({ columns: [t.eventSource, t.eventId], foreignColumns: [events.source, events.id] }),
     check('event_routes_status_check', sql`${t.status} in ('pending', 'delivered', 'failed')`),
     check('event_routes_delivered_has_run', sql`${t.status} <> 'delivered' or ${t.runId} is not null`),
+    // lineage: the events routed to a business key's workflow
+    index('event_routes_workflow_idx').on(t.workflowId, t.eventSeq),
     index('event_routes_pending_idx')
       .on(t.workflowId, t.eventSeq)
       .where(sql`${t.status} = 'pending'`),

@@ -13,3 +13,4 @@ export * from './reports';
 export * from './reconciliation-runs';
 export * from './access';
 export * from './replays';
+export * from './lineage';

@@ -40,6 +40,8 @@ export const outbox = pgTable(
     unique('outbox_idempotency_key_unique').on(t.idempotencyKey),
     causationPairCheck('outbox', t.causationSource, t.causationId),
     index('outbox_aggregate_idx').on(t.aggregateType, t.aggregateId, t.seq),
+    // lineage: the outbound events of a flow
+    index('outbox_correlation_idx').on(t.correlationId),
   ],
 );
 export type OutboxRow = typeof outbox.$inferSelect;
