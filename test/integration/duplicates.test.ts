@@ -252,8 +252,19 @@ async function send(events: Ev[], rnd: () => number, parallel = 8): Promise<Sent
 // ---- the projection: every business table's rows of one namespace, normalised -----------------
 
 const SKIP_TABLES = new Set(['http_idempotency_keys', 'ledger_accounts', 'receivables_ageing_reports']);
-/** Differ between two runs without meaning anything: Temporal's run ids and delivery bookkeeping. */
-const VOLATILE_COLUMNS = new Set(['run_id', 'attempts', 'lease_until', 'last_error', 'routed_at']);
+/**
+ * Differ between two runs without meaning anything: Temporal's run ids, delivery bookkeeping, and
+ * which transaction and activity attempt wrote a lineage effect.
+ */
+const VOLATILE_COLUMNS = new Set([
+  'run_id',
+  'attempts',
+  'lease_until',
+  'last_error',
+  'routed_at',
+  'tx_id',
+  'activity_attempt',
+]);
 /**
  * Depend on the order (or the moment) events were applied in, not on how often: a stock movement's
  * on-hand-after, and a behaviour score (decayed to the moment it is evaluated).
@@ -308,6 +319,26 @@ function normalise(value: unknown, ns: string): unknown {
   return value;
 }
 
+/**
+ * A lineage effect: which event, through which activity, touched which row. Its operation and
+ * values depend on the order events arrived in (the first stock change of a SKU inserts its level,
+ * the others update it, each seeing the on-hand of the moment), not on how often they arrived.
+ */
+function lineageRow(row: Record<string, unknown>, volatile: Columns): Record<string, unknown> {
+  const skip = volatile.get(String(row.table_name)) ?? new Set<string>();
+  const key = Object.entries((row.row_key ?? {}) as Record<string, unknown>).filter(([k]) => !skip.has(k));
+  const { table_name, causation_source, causation_id, correlation_id, workflow_id, activity_type } = row;
+  return {
+    table_name,
+    causation_source,
+    causation_id,
+    correlation_id,
+    workflow_id,
+    activity_type,
+    row_key: Object.fromEntries(key),
+  };
+}
+
 /** Per table: the sorted, normalised rows that mention the namespace. */
 async function projection(pool: Pool, ns: string, volatile: Columns): Promise<Record<string, string[]>> {
   const { rows: tables } = await pool.query<{ tablename: string }>(
@@ -322,7 +353,8 @@ async function projection(pool: Pool, ns: string, volatile: Columns): Promise<Re
     );
     const skip = volatile.get(tablename) ?? new Set<string>();
     out[tablename] = rows
-      .map(({ row }) => {
+      .map(({ row }) => (tablename === 'lineage_effects' ? lineageRow(row, volatile) : row))
+      .map((row) => {
         const kept: Record<string, unknown> = {};
         const burst = burstCaused(row);
         for (const [k, v] of Object.entries(row)) {
@@ -337,6 +369,11 @@ async function projection(pool: Pool, ns: string, volatile: Columns): Promise<Re
         return JSON.stringify(normalise(kept, ns));
       })
       .sort();
+    if (tablename === 'lineage_effects') {
+      // how many times one event touched one row depends on the order too: the same set, the same count
+      out['lineage_effects (count)'] = [String(rows.length)];
+      out[tablename] = [...new Set(out[tablename])];
+    }
   }
   return out;
 }
@@ -460,6 +497,7 @@ describe('duplicates', () => {
       'journal_entries',
       'journal_lines',
       'outbox',
+      'lineage_effects',
     ]) {
       expect({ table, rows: (b[table] ?? []).length > 0 }).toEqual({ table, rows: true });
     }

@@ -207,9 +207,16 @@ function expectProblemBody(problem: Problem, status: number, pathPrefix = ''): v
 
 const rowsOf = (f: DbFingerprint, table: string): number => Number(f.tables[table]?.split(':')[0]);
 
-/** An accepted event changed `events` and at most its projection table, and nothing else. */
+/**
+ * An accepted event changed `events` and at most its projection table (with that change's lineage
+ * effect), and nothing else.
+ */
 function expectOnlyEventsAndProjections(before: DbFingerprint, after: DbFingerprint): void {
-  const allowed = new Set(['table events', ...Object.values(PROJECTED).map((t) => `table ${t}`)]);
+  const allowed = new Set([
+    'table events',
+    'table lineage_effects',
+    ...Object.values(PROJECTED).map((t) => `table ${t}`),
+  ]);
   const tables = fingerprintDiff(before, after, { sequences: false });
   expect(tables.filter((t) => !allowed.has(t))).toEqual([]);
 }
