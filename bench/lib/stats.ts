@@ -40,7 +40,7 @@ export interface Bucket {
 }
 
 /**
- * Log-ish bucket bounds in the 1-2-5 series (0.1, 0.2, 0.5, 1, 2, 5, ... ms) covering the samples;
+ * Log-ish bucket bounds (1, 1.5, 2, 3, 5, 7 per decade: 0.1, 0.15, ... 1, 1.5, 2, 3, 5, 7, 10 ms ...) covering the samples;
  * the first bucket starts at 0 and the last is open.
  */
 export function logBounds(min: number, max: number): number[] {
@@ -48,7 +48,7 @@ export function logBounds(min: number, max: number): number[] {
   let decade = 0.1;
   while (decade * 10 <= Math.max(min, 0.1)) decade *= 10;
   for (; ; decade *= 10) {
-    for (const m of [1, 2, 5]) {
+    for (const m of [1, 1.5, 2, 3, 5, 7]) {
       const b = Number((decade * m).toPrecision(3));
       if (b > Math.max(min, 0.1) / 2) bounds.push(b);
       if (b > max) return bounds;

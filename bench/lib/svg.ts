@@ -42,14 +42,14 @@ export interface HistogramSeries {
 }
 
 /**
- * A latency histogram over log-ish buckets (1-2-5 ms series), one bar per series per bucket, with
+ * A latency histogram over log-ish buckets (1, 1.5, 2, 3, 5, 7 per decade), one bar per series per bucket, with
  * dashed p50, p95 and p99 markers per series (placed by log interpolation within their bucket).
  */
 export function histogramSvg(opts: { title: string; series: HistogramSeries[]; xLabel?: string }): string {
   const width = 720;
   const height = 320;
   const left = 50;
-  const right = 150;
+  const right = 170;
   const top = 34;
   const bottom = 50;
   const plotW = width - left - right;
@@ -111,7 +111,7 @@ export function histogramSvg(opts: { title: string; series: HistogramSeries[]; x
     const frac = v <= from ? 0 : Math.min(1, Math.log(v / from) / Math.log(to / from));
     return left + (idx + frac) * slot;
   };
-  const legendLines: string[] = [];
+  const legendLines: string[][] = [];
   opts.series.forEach((s, i) => {
     if (s.samples.length === 0) return;
     const sorted = [...s.samples].sort((a, b) => a - b);
@@ -129,9 +129,10 @@ export function histogramSvg(opts: { title: string; series: HistogramSeries[]; x
         `<text x="${num(x + 2)}" y="${top + 10 + i * 11}" fill="${colour}" font-size="9">p${p}</text>`,
       );
     }
-    legendLines.push(
-      `${s.name}: p50 ${percentile(sorted, 50).toFixed(1)} / p95 ${percentile(sorted, 95).toFixed(1)} / p99 ${percentile(sorted, 99).toFixed(1)} ms`,
-    );
+    legendLines.push([
+      `${s.name}:`,
+      ...([50, 95, 99] as const).map((p) => `  p${p} ${percentile(sorted, p).toFixed(1)} ms`),
+    ]);
   });
   body.push(
     ...legend(
@@ -140,12 +141,14 @@ export function histogramSvg(opts: { title: string; series: HistogramSeries[]; x
       top + 10,
     ),
   );
-  legendLines.forEach((l, i) =>
-    body.push(
-      `<text x="${left + plotW + 10}" y="${top + 20 + opts.series.length * 15 + i * 28}" font-size="9">${esc(l.split(': ')[0] ?? '')}:</text>`,
-      `<text x="${left + plotW + 10}" y="${top + 31 + opts.series.length * 15 + i * 28}" font-size="9">${esc(l.split(': ')[1] ?? '')}</text>`,
-    ),
-  );
+  let y = top + 20 + opts.series.length * 15;
+  for (const l of legendLines) {
+    for (const part of l) {
+      body.push(`<text x="${left + plotW + 10}" y="${y}" font-size="9">${esc(part)}</text>`);
+      y += 11;
+    }
+    y += 6;
+  }
   return frame(width, height, opts.title, body);
 }
 
