@@ -21,7 +21,7 @@ async function countExecutions(client: Client, idPrefix: string): Promise<number
 
 export async function run(ctx: BenchContext): Promise<BenchSection> {
   const tag = runTag();
-  const n = ctx.quick ? 100 : 1000;
+  const n = ctx.quick ? 100 : 500;
   const concurrency = 16;
   const skuPrefix = `DUP-${tag}`;
   const idPrefix = inventoryWorkflowId(`${skuPrefix}-`);

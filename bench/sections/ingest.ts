@@ -61,11 +61,11 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         { concurrency: 64, events: 320 },
       ]
     : [
-        { concurrency: 1, events: 400 },
-        { concurrency: 16, events: 3000 },
-        { concurrency: 64, events: 3000 },
+        { concurrency: 1, events: 200 },
+        { concurrency: 16, events: 1000 },
+        { concurrency: 64, events: 1000 },
       ];
-  const skus = ctx.quick ? 100 : 300;
+  const skus = ctx.quick ? 100 : 200;
   const api = apiClient(ctx.baseUrl, ctx.apiKey);
   const temporal = await temporalClient(ctx.temporalAddress, ctx.namespace);
   const pool = new Pool({ connectionString: ctx.databaseUrl, max: 2 });
