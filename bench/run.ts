@@ -47,6 +47,8 @@ function args() {
   return { only, quick: argv.includes('--quick'), keepData: argv.includes('--keep-data') };
 }
 
+const loadAverage = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
+
 function gitCommit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
   const stopOnSignal = () => void system.stop().then(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
-  const sections: (BenchSection & { error?: string; seconds: number })[] = [];
+  const sections: (BenchSection & { error?: string; seconds: number; load: number[][] })[] = [];
   let env: Environment | undefined;
   try {
     console.log(`[bench] up: API ${system.baseUrl}, Temporal ${system.temporalAddress}`);
@@ -122,9 +124,10 @@ async function main(): Promise<void> {
     for (const s of selected) {
       console.log(`[bench] ${s.id} ...`);
       const t0 = Date.now();
+      const loadBefore = loadAverage();
       try {
         const section = await s.run(ctx);
-        sections.push({ ...section, seconds: (Date.now() - t0) / 1000 });
+        sections.push({ ...section, seconds: (Date.now() - t0) / 1000, load: [loadBefore, loadAverage()] });
         for (const t of section.targets)
           console.log(
             `[bench]   ${t.met ? 'met    ' : 'NOT met'} ${t.name}: ${t.measured} (target ${t.target})`,
@@ -140,6 +143,7 @@ async function main(): Promise<void> {
           targets: [],
           error: (err as Error).message,
           seconds: (Date.now() - t0) / 1000,
+          load: [loadBefore, loadAverage()],
         });
       }
     }
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
     await system.stop();
   }
   if (!env) throw new Error('the environment was not described');
-  env.machine.loadAverageAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  env.machine.loadAverageAfter = loadAverage();
   const meta = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -173,7 +177,7 @@ async function main(): Promise<void> {
       '',
       s.markdown,
       '',
-      `_Section time: ${s.seconds.toFixed(0)} s._`,
+      `_Section time: ${s.seconds.toFixed(0)} s; load average (1, 5, 15 min) ${s.load[0]?.join(', ')} at its start, ${s.load[1]?.join(', ')} at its end._`,
       '',
     ]),
   ].join('\n');
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
           id: s.id,
           title: s.title,
           seconds: s.seconds,
+          loadAverage: { start: s.load[0], end: s.load[1] },
           ...(s.error ? { error: s.error } : {}),
           targets: s.targets,
           charts: s.charts.map((c) => c.file),
