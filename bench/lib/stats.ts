@@ -80,7 +80,8 @@ export function histogram(samples: readonly number[], bounds?: number[]): Bucket
 /** A duration in ms for reports: 0.42 ms, 3.1 ms, 120 ms. */
 export function ms(v: number): string {
   if (!Number.isFinite(v)) return 'n/a';
-  return v < 1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : Math.round(v).toString();
+  const a = Math.abs(v);
+  return a < 1 ? v.toFixed(2) : a < 10 ? v.toFixed(1) : Math.round(v).toString();
 }
 
 /** A rate for reports, rounded to 3 significant figures (but whole numbers above 1000). */

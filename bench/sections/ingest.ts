@@ -215,6 +215,16 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')} |`,
     ),
+    ...results
+      .filter((r) => (r.api.routing?.pending ?? 0) > 0)
+      .map(
+        (r) =>
+          `At concurrency ${r.concurrency}, ${r.api.routing?.pending} of ${r.api.events} answers said routing ` +
+          '`pending`: the event was stored, its delivery missed the deadline (ROUTE_DELIVERY_TIMEOUT_MS) ' +
+          'or queued behind an earlier one for the same SKU that had, and the relay delivered it later. ' +
+          'The rate at that level counts answers (every event durably stored), not deliveries; compare ' +
+          'the "settle" times for when the changes were applied.',
+      ),
     '',
     '![throughput](ingest-throughput.svg)',
     '',
