@@ -135,28 +135,32 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     await temporal.close();
   }
 
+  // answers whose delivery was left to the relay are not like-for-like with a delivered call
+  const comparable = (r: LevelFigures) => (r.api.routing?.pending ?? 0) <= r.api.events / 100;
+  const note = (r: LevelFigures) =>
+    comparable(r) ? '' : ` (${r.api.routing?.pending} answers routing-pending)`;
   const targets: BenchSection['targets'] = [];
   for (const r of results) {
     if (r.concurrency >= 16)
       targets.push({
         name: `throughput ratio API / raw at concurrency ${r.concurrency}`,
         target: '>= 0.8',
-        measured: r.ratio.toFixed(2),
-        met: r.ratio >= 0.8,
+        measured: r.ratio.toFixed(2) + note(r),
+        met: r.ratio >= 0.8 && comparable(r),
       });
   }
   for (const r of results) {
     targets.push({
       name: `API-added latency at p50, concurrency ${r.concurrency}`,
       target: '<= 5 ms',
-      measured: `${ms(r.apiAddedP50Ms)} ms`,
-      met: r.apiAddedP50Ms <= 5,
+      measured: `${ms(r.apiAddedP50Ms)} ms${note(r)}`,
+      met: r.apiAddedP50Ms <= 5 && comparable(r),
     });
     targets.push({
       name: `API p99 / raw p99, concurrency ${r.concurrency}`,
       target: '<= 1.5',
-      measured: r.p99Ratio.toFixed(2),
-      met: r.p99Ratio <= 1.5,
+      measured: r.p99Ratio.toFixed(2) + note(r),
+      met: r.p99Ratio <= 1.5 && comparable(r),
     });
   }
 
