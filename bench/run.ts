@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   const opts = args();
   const selected = SECTIONS.filter((s) => !opts.only || opts.only.includes(s.id));
   const startedAt = new Date();
+  const commit = gitCommit();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const outDir = path.join(RESULTS, `${stamp}${opts.quick ? '-quick' : ''}`);
   fs.mkdirSync(outDir, { recursive: true });
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     quick: opts.quick,
-    commit: gitCommit(),
+    commit,
   };
   const targets = sections.flatMap((s) => s.targets.map((t) => ({ section: s.title, ...t })));
   const markdown = [
