@@ -205,11 +205,14 @@ async function main(): Promise<void> {
       2,
     ) + '\n',
   );
+  // latest/ is the last full run: a quick run is a smoke test, kept only under its own (ignored) folder
   const latest = path.join(RESULTS, 'latest');
-  fs.rmSync(latest, { recursive: true, force: true });
-  fs.cpSync(outDir, latest, { recursive: true });
+  if (!opts.quick) {
+    fs.rmSync(latest, { recursive: true, force: true });
+    fs.cpSync(outDir, latest, { recursive: true });
+  }
   console.log(
-    `[bench] report: ${path.relative(process.cwd(), path.join(outDir, 'report.md'))} (also bench/results/latest/)`,
+    `[bench] report: ${path.relative(process.cwd(), path.join(outDir, 'report.md'))}${opts.quick ? '' : ' (also bench/results/latest/)'}`,
   );
   process.exit(sections.some((s) => s.error) ? 1 : 0);
 }
