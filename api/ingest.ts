@@ -15,12 +15,13 @@ import {
   deliverInOrder,
   drainWorkflow,
   eventKey,
-  lockWorkflowRoutes,
+  lockWorkflowsRoutes,
   planRoute,
   ROUTE_LEASE_MS,
   toStored,
   type PlannedEvent,
   type RoutePlan,
+  workflowsWithPendingRoutes,
 } from './routing';
 import type { AppDeps } from './app';
 
@@ -160,7 +161,7 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
   const workflowIds = [...new Set([...plans.values()].map((p) => p.workflowId))].sort();
 
   const stored = await deps.db.transaction(async (tx) => {
-    for (const workflowId of workflowIds) await lockWorkflowRoutes(tx, workflowId);
+    await lockWorkflowsRoutes(tx, workflowIds);
     // under the locks, any pending route of these workflows is older than this request's events
     const blocked = await workflowsWithPending(tx, workflowIds);
     const inserted = unique.size
@@ -204,14 +205,17 @@ export async function ingestEvents(deps: AppDeps, valids: ValidEvent[]): Promise
   const observe = deps.metrics.observeRouting;
   const outcomes = await deliverInOrder(deps.db, deps.temporal, deliverable, { observe });
   // events that queued behind this request's, for a workflow it just reached, are delivered now
-  // rather than at the relay's next pass; where delivery failed they are left to the relay
-  const toDrain = [
+  // rather than at the relay's next pass; where delivery failed they are left to the relay. One
+  // look (under the workflows' route locks) finds whether any queued at all, which is rare.
+  const reached = [
     ...new Set(
       deliverable
         .filter((p) => outcomes.get(eventKey(p.event))?.status === 'delivered')
         .map((p) => p.plan.workflowId),
     ),
-  ];
+  ].sort();
+  const queued = await workflowsWithPendingRoutes(deps.db, reached);
+  const toDrain = reached.filter((w) => queued.has(w));
   for (const drained of await mapWithConcurrency(toDrain, 16, (w) =>
     drainWorkflow(deps.db, deps.temporal, w, { observe }),
   )) {

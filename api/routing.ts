@@ -4,6 +4,7 @@
  */
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
+import { escapeLiteral, Pool, type QueryResult } from 'pg';
 import type { TemporalHandle } from '../lib/temporal';
 import type { EventType } from '../domain/events/catalogue';
 import { routePlanners } from './planners';
@@ -276,6 +277,51 @@ export async function drainWorkflow(
  */
 export async function lockWorkflowRoutes(tx: Tx, workflowId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${ROUTE_LOCK_SPACE}, hashtext(${workflowId}))`);
+}
+
+/**
+ * lockWorkflowRoutes for several workflows in one statement, in the order given (callers sort the
+ * ids, so two requests never wait on each other's locks in opposite order).
+ */
+export async function lockWorkflowsRoutes(tx: Tx, workflowIds: string[]): Promise<void> {
+  if (workflowIds.length === 0) return;
+  if (workflowIds.length === 1) return lockWorkflowRoutes(tx, workflowIds[0] as string);
+  const ids = sql.join(
+    workflowIds.map((w) => sql`${w}`),
+    sql`, `,
+  );
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(${ROUTE_LOCK_SPACE}, hashtext(t.w)) from unnest(array[${ids}]::text[]) with ordinality as t(w, n) order by t.n`,
+  );
+}
+
+/**
+ * Those of these workflows (sorted) with a route still pending, seen after taking and releasing
+ * their route locks: a request that stored a route for one of them while holding its lock has
+ * committed by then, so its route is seen. One round trip: a multi-statement query runs as one
+ * transaction (the locks are held until it ends) in which each statement sees what was committed
+ * before it began, so the SELECT sees what committed while the first statement waited.
+ */
+export async function workflowsWithPendingRoutes(db: Db, workflowIds: string[]): Promise<Set<string>> {
+  if (workflowIds.length === 0) return new Set();
+  const pool = (db as Db & { $client?: Pool }).$client;
+  if (!(pool instanceof Pool)) {
+    // not over a pg pool: the same, as a transaction of its own
+    return db.transaction(async (tx) => {
+      await lockWorkflowsRoutes(tx, workflowIds);
+      const rows = await tx
+        .selectDistinct({ workflowId: eventRoutes.workflowId })
+        .from(eventRoutes)
+        .where(and(eq(eventRoutes.status, 'pending'), inArray(eventRoutes.workflowId, workflowIds)));
+      return new Set(rows.map((r) => r.workflowId));
+    });
+  }
+  const array = `array[${workflowIds.map((w) => escapeLiteral(w)).join(', ')}]::text[]`;
+  const results = (await pool.query(
+    `select pg_advisory_xact_lock(${ROUTE_LOCK_SPACE}, hashtext(t.w)) from unnest(${array}) with ordinality as t(w, n) order by t.n;
+     select distinct workflow_id from event_routes where status = 'pending' and workflow_id = any(${array})`,
+  )) as unknown as QueryResult<{ workflow_id: string }>[];
+  return new Set((results[1]?.rows ?? []).map((r) => r.workflow_id));
 }
 
 const ROUTE_LOCK_SPACE = 7_233_002;
