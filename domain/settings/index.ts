@@ -9,6 +9,7 @@ import { financeSettingsSchema } from './finance';
 import { integrationSettingsSchema } from './integration';
 import { inventorySettingsSchema } from './inventory';
 import { salesSettingsSchema } from './sales';
+import { tuningSettingsSchema } from './tuning';
 
 export const businessSettingsSchema = z
   .object({
@@ -17,6 +18,7 @@ export const businessSettingsSchema = z
     crm: crmSettingsSchema.default(() => crmSettingsSchema.parse({})),
     integration: integrationSettingsSchema.default(() => integrationSettingsSchema.parse({})),
     finance: financeSettingsSchema.default(() => financeSettingsSchema.parse({})),
+    tuning: tuningSettingsSchema.default(() => tuningSettingsSchema.parse({})),
   })
   .strict();
 
@@ -31,3 +33,4 @@ export type { InventorySettings } from './inventory';
 export type { CrmSettings } from './crm';
 export type { IntegrationSettings } from './integration';
 export type { FinanceSettings, ReconciliationSettings } from './finance';
+export type { TuningSettings } from './tuning';
