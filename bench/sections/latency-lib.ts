@@ -91,7 +91,9 @@ export function histogramSvg(title: string, series: { label: string; samples: nu
   }
   series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length] as string;
-    const pts = (shares[i] as number[]).map((y, b) => `${px((b + 0.5) * width).toFixed(1)},${py(y).toFixed(1)}`);
+    const pts = (shares[i] as number[]).map(
+      (y, b) => `${px((b + 0.5) * width).toFixed(1)},${py(y).toFixed(1)}`,
+    );
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.8" points="${pts.join(' ')}"/>`);
     const p99 = summarize(s.samples).p99;
     if (Number.isFinite(p99)) {
@@ -300,7 +302,8 @@ export function pidListeningOn(port: number): number | undefined {
       if (cols.length < 10) continue;
       const local = cols[1] as string;
       const state = cols[3];
-      if (state === '0A' && parseInt(local.split(':')[1] as string, 16) === port) inodes.add(cols[9] as string);
+      if (state === '0A' && parseInt(local.split(':')[1] as string, 16) === port)
+        inodes.add(cols[9] as string);
     }
   }
   if (inodes.size === 0) return undefined;
@@ -360,7 +363,11 @@ export function parsePrometheus(text: string): Map<string, number> {
 }
 
 /** The sum of every series of metric `name` (any labels), or undefined when none. */
-export function metricSum(metrics: Map<string, number>, name: string, labelFilter?: string): number | undefined {
+export function metricSum(
+  metrics: Map<string, number>,
+  name: string,
+  labelFilter?: string,
+): number | undefined {
   let sum: number | undefined;
   for (const [key, value] of metrics) {
     const base = key.split('{')[0];
