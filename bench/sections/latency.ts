@@ -106,6 +106,8 @@ interface FlowResult {
 
 interface WindowResult {
   variant: Variant;
+  /** Where the time of a few orders went, from their histories (mean ms per phase). */
+  breakdown: Breakdown | null;
   loadBefore: string;
   loadAfter: string;
   orders: FlowResult;
@@ -223,16 +225,17 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       remote: `${ctx.taskQueuePrefix}-bench-${tag.toLowerCase()}-r`,
       local: `${ctx.taskQueuePrefix}-bench-${tag.toLowerCase()}-l`,
     };
+    try {
+      installSdkLogging('error');
+    } catch {
+      // the runner installed the SDK runtime already
+    }
+    connection = await NativeConnection.connect({ address: ctx.temporalAddress });
+    client = new Client({ connection, namespace: ctx.namespace });
+    serverVersion = (await connection.workflowService.getSystemInfo({})).serverVersion ?? 'unknown';
     if (needDirect) {
-      try {
-        installSdkLogging('error');
-      } catch {
-        // the runner installed the SDK runtime already
-      }
       log('bundling workflows for the bench-hosted workers');
       const workflowBundle = await buildWorkflowBundle();
-      connection = await NativeConnection.connect({ address: ctx.temporalAddress });
-      client = new Client({ connection, namespace: ctx.namespace });
       const settingsFor = (a: Activities): BusinessSettings =>
         businessSettingsSchema.parse({ tuning: { localActivities: a === 'local' } });
       for (const a of ['remote', 'local'] as const) {
@@ -277,8 +280,6 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
           }),
         );
       }
-      const info = await connection.workflowService.getSystemInfo({});
-      serverVersion = info.serverVersion ?? 'unknown';
     }
 
     // ------------------------------------------------------------ one window per variant
@@ -294,13 +295,18 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       let orderMissing = 0;
       let stockMissing = 0;
       const prefix = prefixes[variant.activities];
-      const c = client as Client;
+      const c = client;
+      /** Orders whose history is broken down: a few spread over the window's steady part. */
+      const traced: Traced[] = [];
+      const total = Math.round((rate * windowMs) / 1000);
+      const traceEvery = Math.max(1, Math.floor((total * 0.8) / TRACED_PER_WINDOW));
 
       const sendOrder = async (i: number) => {
         const orderId = `BENCH-${tag}-${variant.id}-${i}`;
         const order = orderOf(orderId, i);
         const seen = probe.wait(`reservation:${orderId}`, ROW_TIMEOUT_MS);
         const t0 = performance.now();
+        const sentWall = Date.now();
         if (variant.start === 'api') {
           await post(cloudEvent('order.placed', orderId, order));
         } else {
@@ -336,7 +342,16 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         orderAnswer.push(performance.now() - t0);
         const at = await seen;
         if (at === null) orderMissing++;
-        else orderLatency.push(at - t0);
+        else {
+          orderLatency.push(at - t0);
+          if (
+            i >= total * 0.2 &&
+            (i - Math.ceil(total * 0.2)) % traceEvery === 0 &&
+            traced.length < TRACED_PER_WINDOW
+          ) {
+            traced.push({ orderId, sentWall, rowWall: performance.timeOrigin + at });
+          }
+        }
       };
 
       const sendStock = async (i: number) => {
@@ -382,6 +397,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       });
       const result: WindowResult = {
         variant,
+        breakdown: await breakdown(c, traced),
         loadBefore,
         loadAfter: loadAverage(),
         orders: flow(orderLatency, orderAnswer, orderMissing, o),
@@ -422,6 +438,105 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   }
 
   return report(ctx, { rate, seconds, results, pg, serverVersion, tag });
+}
+
+const TRACED_PER_WINDOW = 15;
+
+interface Traced {
+  orderId: string;
+  sentWall: number;
+  rowWall: number;
+}
+
+/** Mean ms per phase between the send and the reservation row, over the traced orders. */
+export interface Breakdown {
+  orders: number;
+  /** Send → WorkflowExecutionStarted (for the API: the POST's store transaction and the start call). */
+  toStarted: number;
+  /** Workflow tasks waiting in their queue (scheduled → started). */
+  workflowTaskQueued: number;
+  /** Workflow tasks running on the worker (started → completed; includes local activities). */
+  workflowTaskRunning: number;
+  /** Activity tasks waiting in their queue (scheduled → started). */
+  activityQueued: number;
+  /** Activities running (started → completed; the reservation's commit ends the span). */
+  activityRunning: number;
+  /** Workflow tasks running when the row committed in them (local activities). */
+  workflowTasks: number;
+  activityTasks: number;
+}
+
+const wall = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
+  t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : NaN;
+
+/** Phases of each traced order's history, clipped to [send, row committed], averaged. */
+async function breakdown(client: Client, traced: Traced[]): Promise<Breakdown | null> {
+  const sums = {
+    toStarted: 0,
+    workflowTaskQueued: 0,
+    workflowTaskRunning: 0,
+    activityQueued: 0,
+    activityRunning: 0,
+    workflowTasks: 0,
+    activityTasks: 0,
+  };
+  let orders = 0;
+  for (const t of traced) {
+    let events;
+    try {
+      events = (await client.workflow.getHandle(orderWorkflowId(t.orderId)).fetchHistory()).events ?? [];
+    } catch {
+      continue;
+    }
+    const clip = (from: number, to: number) =>
+      Math.max(0, Math.min(to, t.rowWall) - Math.max(from, t.sentWall));
+    const at = new Map<number, number>();
+    let started = NaN;
+    for (const e of events) {
+      const time = wall(e.eventTime as { seconds?: unknown; nanos?: number | null });
+      const id = Number(e.eventId);
+      at.set(id, time);
+      if (e.workflowExecutionStartedEventAttributes) started = time;
+      const wftStarted = e.workflowTaskStartedEventAttributes;
+      if (wftStarted) {
+        const scheduled = at.get(Number(wftStarted.scheduledEventId)) ?? time;
+        if (scheduled < t.rowWall) {
+          sums.workflowTaskQueued += clip(scheduled, time);
+          sums.workflowTasks++;
+        }
+      }
+      const wftDone =
+        e.workflowTaskCompletedEventAttributes ??
+        e.workflowTaskFailedEventAttributes ??
+        e.workflowTaskTimedOutEventAttributes;
+      if (wftDone) sums.workflowTaskRunning += clip(at.get(Number(wftDone.startedEventId)) ?? time, time);
+      const actStarted = e.activityTaskStartedEventAttributes;
+      if (actStarted) {
+        const scheduled = at.get(Number(actStarted.scheduledEventId)) ?? time;
+        if (scheduled < t.rowWall) {
+          sums.activityQueued += clip(scheduled, time);
+          sums.activityTasks++;
+        }
+      }
+      const actDone = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+      if (actDone) sums.activityRunning += clip(at.get(Number(actDone.startedEventId)) ?? time, time);
+    }
+    // a task still running when the row committed (the commit happened inside it) counts up to the commit
+    sums.toStarted += clip(t.sentWall, started);
+    orders++;
+  }
+  if (orders === 0) return null;
+  const mean = (x: number) => Math.round((x / orders) * 10) / 10;
+  return {
+    orders,
+    toStarted: mean(sums.toStarted),
+    workflowTaskQueued: mean(sums.workflowTaskQueued),
+    workflowTaskRunning: mean(sums.workflowTaskRunning),
+    activityQueued: mean(sums.activityQueued),
+    activityRunning: mean(sums.activityRunning),
+    workflowTasks: mean(sums.workflowTasks),
+    activityTasks: mean(sums.activityTasks),
+  };
 }
 
 function report(
@@ -490,6 +605,25 @@ function report(
     '',
     head,
     ...r.results.map((w) => row(w, 'orders')),
+    '',
+    "#### Where an order's time goes (before its reservation row commits)",
+    '',
+    `Mean ms per phase over up to ${TRACED_PER_WINDOW} orders per variant from the steady part of the window, from ` +
+      'their workflow histories (server timestamps, same machine clock), each span clipped to [send, row committed]. ' +
+      'Queued = a task waiting for a worker poll (scheduled → started); running = on the worker (a workflow task ' +
+      "includes its local activities). The rest of the latency is the worker's commit-to-report and Temporal's " +
+      'own persistence between events.',
+    '',
+    '| variant | orders | send → started | workflow tasks queued | workflow tasks running | activities queued | activities running | workflow tasks / activity tasks |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.results.map((w) => {
+      const b = w.breakdown;
+      if (!b) return `| ${w.variant.id} | 0 | | | | | | |`;
+      return (
+        `| ${w.variant.id} | ${b.orders} | ${ms(b.toStarted)} | ${ms(b.workflowTaskQueued)} | ${ms(b.workflowTaskRunning)} | ` +
+        `${ms(b.activityQueued)} | ${ms(b.activityRunning)} | ${b.workflowTasks} / ${b.activityTasks} |`
+      );
+    }),
     '',
     '### inventory.stock_adjusted → stock movement and stock row (one transaction)',
     '',
