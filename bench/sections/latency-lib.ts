@@ -379,3 +379,67 @@ export function metricSum(
 }
 
 export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** CPU seconds so far of a process and, with `children`, of its direct children (Postgres backends). */
+export function cpuSecondsOf(pid: number, children = false): number {
+  let total = 0;
+  try {
+    total += readProc(pid).cpuSeconds;
+  } catch {
+    return NaN;
+  }
+  if (!children) return total;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== pid) continue;
+      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/**
+ * The processes of the system under test, found by the ports they listen on; CPU use between two
+ * readings in percent of one core. A process not found is left out.
+ */
+export class CpuAccount {
+  private constructor(private readonly pids: { name: string; pid: number; children: boolean }[]) {}
+
+  static find(ports: { name: string; port: number; children?: boolean }[]): CpuAccount {
+    const pids: { name: string; pid: number; children: boolean }[] = [];
+    for (const p of ports) {
+      const pid = Number.isFinite(p.port) ? pidListeningOn(p.port) : undefined;
+      if (pid !== undefined) pids.push({ name: p.name, pid, children: p.children ?? false });
+    }
+    return new CpuAccount(pids);
+  }
+
+  read(): { at: number; cpu: Record<string, number> } {
+    const cpu: Record<string, number> = {};
+    for (const p of this.pids) cpu[p.name] = cpuSecondsOf(p.pid, p.children);
+    const self = process.cpuUsage();
+    cpu['bench (this process)'] = (self.user + self.system) / 1e6;
+    return { at: performance.now(), cpu };
+  }
+
+  /** Percent of one core each process used between `a` and `b`. */
+  static between(
+    a: { at: number; cpu: Record<string, number> },
+    b: { at: number; cpu: Record<string, number> },
+  ): Record<string, number> {
+    const seconds = (b.at - a.at) / 1000;
+    const out: Record<string, number> = {};
+    for (const [name, v] of Object.entries(b.cpu)) {
+      const before = a.cpu[name];
+      if (before !== undefined && Number.isFinite(v) && Number.isFinite(before)) {
+        out[name] = Math.round(((v - before) / seconds) * 1000) / 10;
+      }
+    }
+    return out;
+  }
+}

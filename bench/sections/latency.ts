@@ -36,6 +36,7 @@ import { buildWorkflowBundle } from '../../workers/bundle';
 import { createDomainWorkers, installSdkLogging } from '../../workers/worker';
 import {
   CommitProbe,
+  CpuAccount,
   describeMachine,
   histogramSvg,
   loadAverage,
@@ -106,6 +107,8 @@ interface FlowResult {
 
 interface WindowResult {
   variant: Variant;
+  /** CPU use of each process of the system during the window, % of one core. */
+  cpu: Record<string, number>;
   /** Where the time of a few orders went, from their histories (mean ms per phase). */
   breakdown: Breakdown | null;
   loadBefore: string;
@@ -182,6 +185,12 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   let client: Client | undefined;
   const results: WindowResult[] = [];
   const pg = await postgresSettings(ctx.databaseUrl);
+  const cpuAccount = CpuAccount.find([
+    { name: 'API', port: Number(new URL(ctx.baseUrl).port || 80) },
+    { name: 'worker', port: Number(env('WORKER_HEALTH_PORT') ?? 3001) },
+    { name: 'Temporal server', port: Number(ctx.temporalAddress.split(':').pop()) },
+    { name: 'Postgres', port: Number(new URL(ctx.databaseUrl).port || 5432), children: true },
+  ]);
   let serverVersion = 'unknown';
   try {
     // ------------------------------------------------------------ master data, through the API
@@ -377,10 +386,12 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         else stockLatency.push(at - t0);
       };
 
+      const cpuBefore = cpuAccount.read();
       const [o, s] = await Promise.all([
         openLoop(rate, windowMs, sendOrder),
         openLoop(rate, windowMs, sendStock),
       ]);
+      const cpu = CpuAccount.between(cpuBefore, cpuAccount.read());
       const flow = (
         samples: number[],
         answers: number[],
@@ -397,6 +408,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       });
       const result: WindowResult = {
         variant,
+        cpu,
         breakdown: await breakdown(c, traced),
         loadBefore,
         loadAfter: loadAverage(),
@@ -587,6 +599,7 @@ function report(
     const windows = direct.filter((w) => w.variant.activities === a);
     return summarize(windows.flatMap((w) => w.stock.samples));
   };
+  const cpuNames = [...new Set(r.results.flatMap((w) => Object.keys(w.cpu)))];
   const lines: string[] = [
     `Machine: ${describeMachine(m)}. Temporal ${settings.temporal}, dev server (SQLite). ` +
       `Postgres ${r.pg.server_version ?? '?'}, synchronous_commit=${r.pg.synchronous_commit ?? '?'}, fsync=${r.pg.fsync ?? '?'}.`,
@@ -624,6 +637,18 @@ function report(
         `${ms(b.activityQueued)} | ${ms(b.activityRunning)} | ${b.workflowTasks} / ${b.activityTasks} |`
       );
     }),
+    '',
+    '#### CPU during each window (% of one core; the machine has ' + String(m.cores) + ' cores)',
+    '',
+    `Processes found by the ports they listen on (Postgres with its backends); "bench" is this process (load ` +
+      'generator and, for the bench-hosted variants, their workers).',
+    '',
+    `| variant | ${cpuNames.join(' | ')} |`,
+    `|---|${cpuNames.map(() => '---').join('|')}|`,
+    ...r.results.map(
+      (w) =>
+        `| ${w.variant.id} | ${cpuNames.map((n) => (w.cpu[n] === undefined ? 'n/a' : `${w.cpu[n]}%`)).join(' | ')} |`,
+    ),
     '',
     '### inventory.stock_adjusted → stock movement and stock row (one transaction)',
     '',

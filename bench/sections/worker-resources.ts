@@ -89,8 +89,9 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       heapUsedBytes: metricSum(m, 'erp_worker_nodejs_heap_size_used_bytes'),
       heapTotalBytes: metricSum(m, 'erp_worker_nodejs_heap_size_total_bytes'),
       cpuSeconds: metricSum(m, 'erp_worker_process_cpu_seconds_total'),
-      cachedSales: metricSum(m, 'temporal_sticky_cache_size', `task_queue="${salesQueue}"`),
-      cachedAll: metricSum(m, 'temporal_sticky_cache_size'),
+      // the SDK reports the gauge once a queue cached something: none yet is 0
+      cachedSales: metricSum(m, 'temporal_sticky_cache_size', `task_queue="${salesQueue}"`) ?? 0,
+      cachedAll: metricSum(m, 'temporal_sticky_cache_size') ?? 0,
       stickyHitsSales: metricSum(m, 'temporal_sticky_cache_hit_total', `task_queue="${salesQueue}"`),
     };
   };
