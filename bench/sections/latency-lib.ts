@@ -55,7 +55,7 @@ export function histogramSvg(title: string, series: { label: string; samples: nu
   const W = 760;
   const H = 360;
   const L = 56;
-  const R = 16;
+  const R = 40;
   const T = 34;
   const B = 46 + 16 * Math.ceil(series.length / 2);
   const p99s = series.map((s) => summarize(s.samples).p99).filter(Number.isFinite);
