@@ -335,9 +335,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
               ...options,
               workflowIdConflictPolicy: 'USE_EXISTING',
             });
-            const outcome = await c.workflow.executeUpdateWithStart(reservationUpdate, {
-              startWorkflowOperation: op,
-            });
+            // bounded like the row wait: an overloaded system must not hold the window open
+            const outcome = await c.withDeadline(Date.now() + ROW_TIMEOUT_MS, () =>
+              c.workflow.executeUpdateWithStart(reservationUpdate, { startWorkflowOperation: op }),
+            );
             reservationAnswers[outcome.stock] = (reservationAnswers[outcome.stock] ?? 0) + 1;
           } else {
             const handle = await c.workflow.start(WORKFLOW_TYPES.order, {
