@@ -437,7 +437,8 @@ export class CpuAccount {
     for (const [name, v] of Object.entries(b.cpu)) {
       const before = a.cpu[name];
       if (before !== undefined && Number.isFinite(v) && Number.isFinite(before)) {
-        out[name] = Math.round(((v - before) / seconds) * 1000) / 10;
+        // a Postgres backend that exited between the readings takes its CPU time with it: never below 0
+        out[name] = Math.max(0, Math.round(((v - before) / seconds) * 1000) / 10);
       }
     }
     return out;
