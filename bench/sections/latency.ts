@@ -31,7 +31,7 @@ import { businessSettingsSchema, type BusinessSettings } from '../../domain/sett
 import { reservationUpdate, type OrderWorkflowInput } from '../../domain/sales';
 import type { EventRef, StockChange } from '../../domain/inventory';
 import { sendStockChange } from '../../api/planners/inventory';
-import { loadConfig } from '../../lib/config';
+import { loadBusinessSettings, loadConfig } from '../../lib/config';
 import { buildWorkflowBundle } from '../../workers/bundle';
 import { createDomainWorkers, installSdkLogging } from '../../workers/worker';
 import {
@@ -130,7 +130,22 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const wanted = env('BENCH_LATENCY_VARIANTS')
     ?.split(',')
     .map((s) => s.trim());
-  const variants = VARIANTS.filter((v) => !wanted || wanted.includes(v.id));
+  // the API variant runs on the system's own worker: its activities mode is the system's setting
+  let systemLocal = false;
+  try {
+    systemLocal = loadBusinessSettings(loadConfig()).tuning.localActivities;
+  } catch {
+    // not the system's environment: the default
+  }
+  const variants = VARIANTS.filter((v) => !wanted || wanted.includes(v.id)).map((v) =>
+    v.start === 'api' && systemLocal
+      ? {
+          ...v,
+          activities: 'local' as const,
+          label: 'API (as deployed): POST /v1/events, local activities (SETTINGS_FILE)',
+        }
+      : v,
+  );
   const tag = `L${Date.now().toString(36).toUpperCase()}`;
   const log = (line: string) => console.log(`[latency] ${line}`);
   const windowMs = seconds * 1000;
