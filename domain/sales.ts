@@ -143,6 +143,17 @@ export const approveUpdate = defineUpdate<ApproveOutcome, [ApproveRequest]>('app
 export const cancelUpdate = defineUpdate<CancelOutcome, [CancelRequest]>('cancel');
 /** The carrier took the goods: closes a shipped order. Rejected before the order shipped. */
 export const confirmShipmentUpdate = defineUpdate<ShipmentOutcome, [ShipmentConfirmation]>('confirmShipment');
+/** Where the order's stock stands once its first reservation attempt is done (or it was cancelled first). */
+export interface ReservationOutcome {
+  status: OrderStatus;
+  stock: 'reserved' | 'backordered' | 'none';
+}
+/**
+ * Answers when the order's first stock reservation is done: reserved, backordered, or none (it was
+ * cancelled or refused before). For a caller that waits for the answer (update-with-start); changes
+ * nothing in the order.
+ */
+export const reservationUpdate = defineUpdate<ReservationOutcome, []>('reservation');
 /** One allocated payment for the order's invoice; the same payment id twice counts once. */
 export const paymentReceivedSignal = defineSignal<[PaymentReceived]>('paymentReceived');
 

@@ -13,6 +13,7 @@ import {
   log,
   ParentClosePolicy,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   workflowInfo,
@@ -50,6 +51,8 @@ const {
   raiseNoSupplierAlert,
   notifyBackorderedOrders,
 } = proxyActivities<Activities>(ACTIVITY_PRESETS.short);
+/** The stock change as a local activity (settings tuning.localActivities): short and idempotent. */
+const local = proxyLocalActivities<Pick<Activities, 'applyStockChange'>>(ACTIVITY_PRESETS.short);
 
 export const DEFAULT_MAX_CHANGES_PER_RUN = 500;
 /** How many recent change keys the workflow remembers to ignore a re-delivered change. */
@@ -150,6 +153,8 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
 
   const settings = await loadSettings();
   const maxChanges = input.maxChangesPerRun ?? settings.inventory.maxChangesPerRun;
+  // histories recorded before the tuning section have no value: a remote activity, as it ran
+  const applyChange = settings.tuning?.localActivities === true ? local.applyStockChange : applyStockChange;
   if (!reorder) {
     const loaded = await loadReorderState(sku);
     reorder = {
@@ -250,7 +255,7 @@ export async function inventoryItemWorkflow(input: InventoryItemInput): Promise<
     // at most one run's worth: the rest is carried into the next run
     while (pending.length > 0 && changesInRun < maxChanges) {
       const change = pending[0] as StockChange;
-      const outcome = await applyStockChange(change);
+      const outcome = await applyChange(change);
       pending.shift();
       appliedInRun++;
       changesInRun++;

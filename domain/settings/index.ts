@@ -10,6 +10,7 @@ import { integrationSettingsSchema } from './integration';
 import { inventorySettingsSchema } from './inventory';
 import { salesSettingsSchema } from './sales';
 import { opsSettingsSchema } from './ops';
+import { tuningSettingsSchema } from './tuning';
 
 export const businessSettingsSchema = z
   .object({
@@ -19,6 +20,7 @@ export const businessSettingsSchema = z
     integration: integrationSettingsSchema.default(() => integrationSettingsSchema.parse({})),
     finance: financeSettingsSchema.default(() => financeSettingsSchema.parse({})),
     ops: opsSettingsSchema.default(() => opsSettingsSchema.parse({})),
+    tuning: tuningSettingsSchema.default(() => tuningSettingsSchema.parse({})),
   })
   .strict();
 
@@ -34,3 +36,4 @@ export type { CrmSettings } from './crm';
 export type { IntegrationSettings } from './integration';
 export type { FinanceSettings, ReconciliationSettings } from './finance';
 export type { OpsSettings } from './ops';
+export type { TuningSettings } from './tuning';
