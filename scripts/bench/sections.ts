@@ -2,9 +2,10 @@
  * `npx tsx scripts/bench/sections.ts <section…> [--quick]`: runs benchmark sections (bench/sections/
  * <name>.ts) without the whole runner, against services started like the tests' (an embedded
  * Postgres and a Temporal dev server, test/support/infrastructure.ts), and writes each section's
- * markdown, JSON and charts to bench/results/<id>-<timestamp>.*. Sections that need the HTTP API get
- * it in-process (BENCH_BASE_URL to use a running one). For development and reruns of one section;
- * `npm run bench` runs them all.
+ * markdown, JSON and charts to bench/results/<id>-<timestamp>.*. With BENCH_BASE_URL (a running
+ * system, e.g. `npm start`), its BENCH_DATABASE_URL and BENCH_TEMPORAL_ADDRESS are used instead
+ * (sections that need the HTTP API, event-vs-batch, need this). For development and reruns of one
+ * section; `npm run bench` runs them all.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,15 +19,19 @@ async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const quick = process.argv.includes('--quick');
   installSdkLogging('error');
-  const infra = await startInfrastructure((line) => console.log(line));
+  const external = process.env.BENCH_BASE_URL;
+  const infra = external ? null : await startInfrastructure((line) => console.log(line));
   const outDir = path.resolve(__dirname, '..', '..', 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const ctx: BenchContext = {
-    baseUrl: process.env.BENCH_BASE_URL ?? '',
-    temporalAddress: infra.context.temporalAddress,
-    namespace: infra.context.namespace,
+    baseUrl: external ?? '',
+    ...(process.env.BENCH_API_KEY ? { apiKey: process.env.BENCH_API_KEY } : {}),
+    temporalAddress: infra?.context.temporalAddress ?? process.env.BENCH_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: infra?.context.namespace ?? process.env.BENCH_NAMESPACE ?? 'default',
     taskQueuePrefix: `bench-${randomUUID().slice(0, 8)}`,
-    databaseUrl: withDatabase(infra.context.adminUrl, infra.context.templateDatabase),
+    databaseUrl: infra
+      ? withDatabase(infra.context.adminUrl, infra.context.templateDatabase)
+      : (process.env.BENCH_DATABASE_URL ?? ''),
     outDir,
     quick,
   };
@@ -48,7 +53,7 @@ async function main(): Promise<void> {
       console.log(md);
     }
   } finally {
-    await infra.stop();
+    await infra?.stop();
   }
 }
 
