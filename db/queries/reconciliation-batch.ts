@@ -369,7 +369,8 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number, proposed: () =>
   await run(sql`
     with r as (
       select c.*, p.unallocated, p.customer_id as payer,
-             sum(c.outstanding) over w as cum, row_number() over w as ordinal
+             sum(c.outstanding) over w as cum, row_number() over w as ordinal,
+             count(*) over (partition by c.payment_id) as referenced_count
         from rb_cand c join rb_pay p using (payment_id)
        where c.referenced
       window w as (partition by c.payment_id order by c.issued_on, c.invoice_number collate "C"
@@ -395,8 +396,9 @@ async function matchPass(tx: Tx, req: PageRequest, pass: number, proposed: () =>
     select r.payment_id, r.invoice_number, r.order_id, r.currency, r.customer_id, 'reference', r.ordinal,
            least(r.outstanding, r.unallocated - (r.cum - r.outstanding)),
            -- the rest rides on the last allocation (as allocatePayment with overpaymentToCredit)
-           case when a.party and r.cum < r.unallocated
-                 and r.ordinal = (select max(ordinal) from r r2 where r2.payment_id = r.payment_id)
+           -- (the last: ordinal = the count of the payment's referenced candidates; a window, not a
+           -- subquery per row, which scanned the whole CTE once per overpaying payment)
+           case when a.party and r.cum < r.unallocated and r.ordinal = r.referenced_count
                 then r.unallocated - r.cum else 0 end
       from r join agg a using (payment_id)
      where r.unallocated - (r.cum - r.outstanding) > 0`);
