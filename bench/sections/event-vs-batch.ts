@@ -22,7 +22,8 @@
  * capped at 18:00. Compression: BENCH_EVB_COMPRESSION (default 60: the day in 10 minutes; quick 600).
  * Latencies are measured in real time (not scaled back): the event path sees the day's events 60×
  * denser than a real day, a harder load than the day itself. Sizes: BENCH_EVB_ORDERS (600, quick 60),
- * payments 70 % of orders, BENCH_EVB_STOCK (200, quick 20).
+ * payments 70 % of orders, BENCH_EVB_STOCK (200, quick 20); BENCH_EVB_SETTLE_MS (600000): how long
+ * after the last event the section waits for consistency before counting the rest as not consistent.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
@@ -285,7 +286,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
 
     // ---- when each became consistent -------------------------------------------------------------
     const keyLike = `${key}-%`;
-    const settleTimeout = num('BENCH_EVB_SETTLE_MS', 300_000);
+    const settleTimeout = num('BENCH_EVB_SETTLE_MS', 600_000);
     await until(
       db,
       sql`select (select count(*) from invoices where order_id like ${keyLike})
