@@ -206,7 +206,7 @@ const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b
  * width in log10 (5 per decade); the y axis counts events per bin.
  */
 export function logHistogramSvg(title: string, series: { name: string; values: number[] }[]): string {
-  const W = 760;
+  const W = 820;
   const H = 340;
   const L = 56;
   const R = 16;
@@ -260,8 +260,8 @@ export function logHistogramSvg(title: string, series: { name: string; values: n
     d += ` L ${x(hi)} ${y(0)}`;
     parts.push(`<path d="${d}" fill="${c}" fill-opacity="0.18" stroke="${c}" stroke-width="1.5"/>`);
     parts.push(
-      `<rect x="${L + 10 + si * 190}" y="${H - 20}" width="10" height="10" fill="${c}"/>`,
-      `<text x="${L + 24 + si * 190}" y="${H - 11}">${esc(series[si]!.name)} (n=${series[si]!.values.length})</text>`,
+      `<rect x="${L + 10 + si * 185}" y="${H - 20}" width="10" height="10" fill="${c}"/>`,
+      `<text x="${L + 24 + si * 185}" y="${H - 11}">${esc(series[si]!.name)} (n=${series[si]!.values.length})</text>`,
     );
   });
   parts.push('</svg>');
