@@ -23,7 +23,7 @@ import { createDomainWorkers, installSdkLogging } from '../../workers/worker';
 import { startInfrastructure } from '../../test/support/infrastructure';
 import { createTestDatabase } from '../../test/support/harness';
 import { generateReceivables } from '../../test/support/reconciliation-data';
-import { statementProfile } from '../../db/queries/reconciliation-batch';
+import { statementCpuProfile, statementProfile } from '../../db/queries/reconciliation-batch';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,8 +90,11 @@ async function main(): Promise<void> {
     console.log(`run ${runId} in ${(wallMs / 1000).toFixed(2)} s`);
 
     if (process.env.RECONCILIATION_PROFILE) {
+      console.log('   wall ms  backend CPU ms  statement (summed over pages)');
       for (const [k, v] of [...statementProfile].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-        console.log(`${String(v).padStart(7)} ms  ${k}`);
+        console.log(
+          `${String(v).padStart(9)}  ${String(statementCpuProfile.get(k) ?? '?').padStart(14)}  ${k}`,
+        );
       }
     }
     const checks = await runChecks(db);
