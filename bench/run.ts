@@ -13,13 +13,20 @@ import { describeEnvironment, startSystem, type Environment } from './lib/system
 import * as ingest from './sections/ingest';
 import * as duplicates from './sections/duplicates';
 import * as writePath from './sections/write-path';
+import * as latency from './sections/latency';
+import * as workerResources from './sections/worker-resources';
+import * as batch from './sections/batch';
+import * as eventVsBatch from './sections/event-vs-batch';
 
 /** The sections, in report order. A section is bench/sections/<id>.ts exporting run(ctx). */
 export const SECTIONS: { id: string; run(ctx: BenchContext): Promise<BenchSection> }[] = [
   { id: 'ingest', run: ingest.run },
   { id: 'duplicates', run: duplicates.run },
-  // 10b adds { id: 'latency' } and { id: 'worker-resources' }; 10c { id: 'batch' } and { id: 'event-vs-batch' }
   { id: 'write-path', run: writePath.run },
+  { id: 'latency', run: latency.run },
+  { id: 'worker-resources', run: workerResources.run },
+  { id: 'batch', run: batch.run },
+  { id: 'event-vs-batch', run: eventVsBatch.run },
 ];
 
 const ROOT = path.resolve(__dirname, '..');
@@ -112,6 +119,9 @@ async function main(): Promise<void> {
   try {
     console.log(`[bench] up: API ${system.baseUrl}, Temporal ${system.temporalAddress}`);
     env = await describeEnvironment(system);
+    // the sections that read the worker's /proc and /metrics find it by its health port
+    process.env.WORKER_HEALTH_PORT ??= system.env.WORKER_HEALTH_PORT;
+    process.env.BENCH_WORKER_URL ??= system.workerUrl;
     const ctx: BenchContext = {
       baseUrl: system.baseUrl,
       ...(system.apiKey ? { apiKey: system.apiKey } : {}),
