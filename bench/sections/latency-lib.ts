@@ -1,42 +1,16 @@
 /**
- * Helpers of the latency and worker-resources sections, self-contained: percentiles, a histogram
- * SVG, the machine and its load, an open-loop pacer, the Postgres NOTIFY probe and reading a
- * process's RSS and CPU from /proc. No dependency beyond node and pg.
+ * Helpers of the latency and worker-resources sections: a histogram SVG, the machine and its
+ * load, an open-loop pacer, the Postgres NOTIFY probe and reading a process's RSS and CPU from
+ * /proc. Percentiles and summaries are bench/lib/stats.ts's.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { Client as PgClient } from 'pg';
+import { summarize } from '../lib/stats';
 
 // ---------------------------------------------------------------- statistics
 
-export interface Summary {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-/** Nearest-rank percentile of ascending `sorted` (p in 0..100). */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
-}
-
-export function summarize(samples: number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const sum = sorted.reduce((s, x) => s + x, 0);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? (sorted[sorted.length - 1] as number) : NaN,
-    mean: sorted.length ? sum / sorted.length : NaN,
-  };
-}
+export { percentile, summarize, type Summary } from '../lib/stats';
 
 export const ms = (x: number): string => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
 

@@ -601,7 +601,7 @@ function report(
   const row = (w: WindowResult, f: 'orders' | 'stock') => {
     const x = w[f];
     return (
-      `| ${w.variant.label} | ${x.latency.n}/${x.sent}${x.missing ? ` (${x.missing} not seen)` : ''} | ` +
+      `| ${w.variant.label} | ${x.latency.count}/${x.sent}${x.missing ? ` (${x.missing} not seen)` : ''} | ` +
       `${ms(x.latency.p50)} | ${ms(x.latency.p95)} | ${ms(x.latency.p99)} | ${ms(x.latency.max)} | ` +
       `${ms(x.answer.p50)} / ${ms(x.answer.p99)} | ${w.loadBefore} → ${w.loadAfter} |`
     );
@@ -680,7 +680,7 @@ function report(
     const local = stockByMode('local');
     lines.push(
       `Stock changes over all bench-hosted windows: remote activity p50/p95/p99 ${ms(remote.p50)}/${ms(remote.p95)}/${ms(remote.p99)} ` +
-        `(n=${remote.n}); local activity ${ms(local.p50)}/${ms(local.p95)}/${ms(local.p99)} (n=${local.n}).`,
+        `(n=${remote.count}); local activity ${ms(local.p50)}/${ms(local.p95)}/${ms(local.p99)} (n=${local.count}).`,
       '',
     );
   }

@@ -24,6 +24,7 @@ import { startInfrastructure } from '../../test/support/infrastructure';
 import { createTestDatabase } from '../../test/support/harness';
 import { generateReceivables } from '../../test/support/reconciliation-data';
 import { statementCpuProfile, statementProfile } from '../../db/queries/reconciliation-batch';
+import { reconciliationChecks } from '../../bench/sections/batch-lib';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    const checks = await runChecks(db);
+    const checks = await reconciliationChecks(db);
     t.checked = Date.now();
     const [pg] = (
       await db.execute<{ version: string; sc: string; sb: string; fsync: string; wm: string }>(sql`
@@ -194,51 +195,6 @@ function postgresCpuMs(postmaster: number | null): number {
   return Math.round((ticks * 1000) / tick);
 }
 
-async function runChecks(db: Db) {
-  const one = async (q: ReturnType<typeof sql>) => (await db.execute<{ n: string }>(q)).rows[0]?.n ?? '?';
-  const customersOff = await one(sql`
-    with alloc as (select payment_id, sum(amount) as n from payment_allocations where status = 'active' group by 1),
-    credit as (select payment_id, sum(credit) as n from journal_lines where account_code = '2200' group by 1),
-    cash as (select payment_id, sum(debit) as n from journal_lines where account_code = '1000' group by 1)
-    select count(*)::text as n from (
-      select coalesce(p.customer_id, p.payer_name)
-        from payments p left join alloc using (payment_id) left join credit using (payment_id)
-        left join cash using (payment_id)
-       group by 1
-      having sum(coalesce(alloc.n, 0)) + sum(coalesce(credit.n, 0))
-               + sum(case when p.status = 'allocated' then 0 else p.amount - p.amount_allocated end) <> sum(p.amount)
-          or sum(coalesce(cash.n, 0)) <> sum(coalesce(alloc.n, 0)) + sum(coalesce(credit.n, 0))) x`);
-  const entriesOff = await one(sql`
-    select count(*)::text as n from payment_allocations a
-     where (select count(*) from journal_entries e join journal_lines l on l.entry_id = e.id
-             where e.idempotency_key = 'payment/' || a.payment_id || '/' || a.invoice_number
-               and l.account_code = '1100' and l.credit = a.amount) <> 1`);
-  const unbalancedEntries = await one(sql`
-    select count(*)::text as n from (select entry_id from journal_lines group by 1 having sum(debit) <> sum(credit)) x`);
-  const debitsMinusCredits = await one(sql`select (sum(debit) - sum(credit))::text as n from journal_lines`);
-  const arMinusOutstanding = await one(sql`
-    select ((select sum(debit) - sum(credit) from journal_lines where account_code = '1100')
-          - (select sum(total - amount_paid - amount_written_off) from invoices))::text as n`);
-  const ordersOff = await one(sql`
-    select count(*)::text as n from sales_orders o join invoices i using (order_id) where o.amount_paid <> i.amount_paid`);
-  const ok =
-    customersOff === '0' &&
-    entriesOff === '0' &&
-    unbalancedEntries === '0' &&
-    debitsMinusCredits === '0' &&
-    arMinusOutstanding === '0' &&
-    ordersOff === '0';
-  return {
-    ok,
-    customersOff,
-    entriesOff,
-    unbalancedEntries,
-    debitsMinusCredits,
-    arMinusOutstanding,
-    ordersOff,
-  };
-}
-
 async function stopReviews(db: Db, client: ReturnType<typeof connectTemporal>['client']): Promise<void> {
   const { rows } = await db.execute<{ payment_id: string }>(
     sql`select payment_id from payments where status = 'exception'`,
@@ -261,7 +217,7 @@ function markdown(r: {
   matchedPayments: number;
   generateMs: number;
   cpu: { postgresMs: number; nodeMs: number };
-  checks: Awaited<ReturnType<typeof runChecks>>;
+  checks: Awaited<ReturnType<typeof reconciliationChecks>>;
   machine: Record<string, unknown>;
   report: ReconciliationRunReport;
 }): string {
