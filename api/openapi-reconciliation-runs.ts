@@ -29,12 +29,9 @@ const reportSchema = z
     exceptions: z.object({
       belowThreshold: z.number().int(),
       possibleDuplicates: z.number().int(),
-      anomalies: z
-        .number()
-        .int()
-        .meta({
-          description: 'Flagged by an anomaly (possible duplicate, unknown payer, amount above history).',
-        }),
+      anomalies: z.number().int().meta({
+        description: 'Flagged by an anomaly (possible duplicate, unknown payer, amount above history).',
+      }),
       reviewsStarted: z.number().int(),
     }),
     unallocated: z
