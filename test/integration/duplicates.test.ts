@@ -320,23 +320,17 @@ function normalise(value: unknown, ns: string): unknown {
 }
 
 /**
- * A lineage effect: which event, through which activity, touched which row. Its operation and
- * values depend on the order events arrived in (the first stock change of a SKU inserts its level,
- * the others update it, each seeing the on-hand of the moment), not on how often they arrived.
+ * A lineage effect: which event touched which row. Its operation and values depend on the order
+ * events arrived in (the first stock change of a SKU inserts its level, the others update it, each
+ * seeing the on-hand of the moment), and so does which workflow wrote it (a payment that arrives
+ * before its order is invoiced is claimed by the order's workflow, otherwise the payment's own
+ * workflow matches it): not on how often they arrived.
  */
 function lineageRow(row: Record<string, unknown>, volatile: Columns): Record<string, unknown> {
   const skip = volatile.get(String(row.table_name)) ?? new Set<string>();
   const key = Object.entries((row.row_key ?? {}) as Record<string, unknown>).filter(([k]) => !skip.has(k));
-  const { table_name, causation_source, causation_id, correlation_id, workflow_id, activity_type } = row;
-  return {
-    table_name,
-    causation_source,
-    causation_id,
-    correlation_id,
-    workflow_id,
-    activity_type,
-    row_key: Object.fromEntries(key),
-  };
+  const { table_name, causation_source, causation_id, correlation_id } = row;
+  return { table_name, causation_source, causation_id, correlation_id, row_key: Object.fromEntries(key) };
 }
 
 /** Per table: the sorted, normalised rows that mention the namespace. */
