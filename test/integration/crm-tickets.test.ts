@@ -11,12 +11,13 @@ import { ticketWorkflowId } from '../../domain/names';
 import { sendTicketEvent } from '../../api/planners/crm';
 import { eventually, startHarness, uniqueKey, type Harness } from '../support/harness';
 
-// first response / resolution per priority, short enough to breach inside a test
+// first response / resolution per priority: short enough to breach inside a test, long enough
+// that a response sent at once arrives in time on a loaded 2-core machine with a 3-entry cache
 const SLA_MS: Record<SupportPriority, [number, number]> = {
-  urgent: [2000, 5000],
-  high: [2500, 5500],
-  normal: [3000, 6000],
-  low: [3500, 6500],
+  urgent: [3000, 6000],
+  high: [3500, 6500],
+  normal: [4000, 7000],
+  low: [4500, 7500],
 };
 
 let h: Harness;
@@ -116,18 +117,22 @@ describe('ticket SLAs', () => {
   });
 
   it('meets the SLAs of every priority when the agent responds and resolves in time: no escalation', async () => {
-    const tickets = await Promise.all(SUPPORT_PRIORITIES.map((p) => openTicket(p)));
-    for (const ticketId of tickets) {
-      const res = await request(h.app)
-        .post(`/v1/tickets/${ticketId}/responses`)
-        .send({ agentId: 'agent:lena', message: 'On it.' })
-        .expect(202);
-      expect(res.body.event).toMatchObject({ source: 'erp-api/rest', routing: { status: 'delivered' } });
-      await request(h.app)
-        .post(`/v1/tickets/${ticketId}/resolve`)
-        .send({ resolvedBy: 'agent:lena' })
-        .expect(202);
-    }
+    // each ticket is answered and resolved as soon as it is open, all four side by side
+    const tickets = await Promise.all(
+      SUPPORT_PRIORITIES.map(async (p) => {
+        const ticketId = await openTicket(p);
+        const res = await request(h.app)
+          .post(`/v1/tickets/${ticketId}/responses`)
+          .send({ agentId: 'agent:lena', message: 'On it.' })
+          .expect(202);
+        expect(res.body.event).toMatchObject({ source: 'erp-api/rest', routing: { status: 'delivered' } });
+        await request(h.app)
+          .post(`/v1/tickets/${ticketId}/resolve`)
+          .send({ resolvedBy: 'agent:lena' })
+          .expect(202);
+        return ticketId;
+      }),
+    );
     // past every deadline of every priority
     await new Promise((r) => setTimeout(r, Math.max(...Object.values(SLA_MS).map(([, r]) => r)) + 1500));
     for (const ticketId of tickets) {
