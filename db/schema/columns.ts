@@ -54,3 +54,16 @@ export const updatedAt = () => timestamp('updated_at', { withTimezone: true }).n
  * Raw SQL: only for constants in code (migrations), never for input.
  */
 export const sqlList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+/**
+ * The columns every durable run shares (a reconciliation run, a replay run): its status, starting
+ * as 'running', the workflow that drives it, and when it started and finished.
+ */
+export const runColumns = <S extends readonly [string, ...string[]]>(statuses: S) => ({
+  status: text('status', { enum: statuses as unknown as [S[number], ...S[number][]] })
+    .notNull()
+    .default('running' as S[number]),
+  workflowId: text('workflow_id').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});

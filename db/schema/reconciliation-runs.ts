@@ -3,18 +3,8 @@
  * (its counts, exceptions and orders to notify), so a page retried after its commit changes nothing.
  */
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-} from 'drizzle-orm/pg-core';
-import { createdAt, sqlList } from './columns';
+import { check, date, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { createdAt, runColumns, sqlList } from './columns';
 
 export const RECONCILIATION_RUN_STATUSES = ['running', 'completed', 'failed'] as const;
 export type ReconciliationRunStatus = (typeof RECONCILIATION_RUN_STATUSES)[number];
@@ -24,11 +14,8 @@ export const reconciliationRuns = pgTable(
   {
     id: text('id').primaryKey(),
     asOf: date('as_of', { mode: 'string' }).notNull(),
-    status: text('status', { enum: RECONCILIATION_RUN_STATUSES }).notNull().default('running'),
-    workflowId: text('workflow_id').notNull(),
+    ...runColumns(RECONCILIATION_RUN_STATUSES),
     workflowRunId: text('workflow_run_id'),
-    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
     /** The run report (see domain/reconciliation-batch.ts ReconciliationRunReport); null while running. */
     report: jsonb('report'),
     createdAt: createdAt(),

@@ -15,7 +15,7 @@ import {
   timestamp,
 } from 'drizzle-orm/pg-core';
 import { REPLAY_OUTCOMES, REPLAY_RUN_STATUSES } from '../../domain/replays';
-import { createdAt, sqlList } from './columns';
+import { createdAt, runColumns, sqlList } from './columns';
 
 /** A dry run's answer, kept so that executing it does what the dry run said. */
 export const replayPlans = pgTable(
@@ -69,15 +69,12 @@ export const replayRuns = pgTable(
       .notNull()
       .unique()
       .references(() => replayPlans.id),
-    status: text('status', { enum: REPLAY_RUN_STATUSES }).notNull().default('running'),
+    ...runColumns(REPLAY_RUN_STATUSES),
     /** The API key id that executed the plan, or 'anonymous' (AUTH_MODE=off). */
     startedBy: text('started_by').notNull(),
     total: integer('total').notNull(),
     done: integer('done').notNull().default(0),
     failed: integer('failed').notNull().default(0),
-    workflowId: text('workflow_id').notNull(),
-    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
     error: text('error'),
   },
   (t) => [
