@@ -3,11 +3,12 @@
  * Read-only; the runs are written by reconciliationBatchWorkflow.
  */
 import { Router } from 'express';
-import { desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
 import { reconciliationRuns, type ReconciliationRunRow } from '../db/schema';
 import { executionUiLink } from '../lib/temporal';
-import { Problem, parseOr400, pathParam, validationProblem } from './problem';
+import { Problem, parseOr400, pathParam } from './problem';
+import { newestFirst } from './paging';
 import type { AppDeps } from './app';
 import { describeWorkflow } from './workflow-status';
 
@@ -22,22 +23,6 @@ export const runsQuerySchema = z
     cursor: z.string().optional().meta({ description: 'nextCursor of the previous page.' }),
   })
   .strict();
-
-// the start time as Postgres prints it (microseconds), so the cursor loses nothing
-const encodeCursor = (r: { startedAtText: string; id: string }): string =>
-  Buffer.from(JSON.stringify([r.startedAtText, r.id]), 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): { startedAt: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) {
-      return { startedAt: at, id };
-    }
-  } catch {
-    // not ours
-  }
-  throw validationProblem([{ path: 'cursor', message: 'not a cursor this API returned' }]);
-}
 
 export function reconciliationRunsRouter(deps: AppDeps): Router {
   const router = Router();
@@ -78,27 +63,18 @@ export function reconciliationRunsRouter(deps: AppDeps): Router {
   /** The runs, latest first (without their reports). */
   router.get('/v1/reconciliation/runs', async (req, res) => {
     const q = parseOr400(runsQuerySchema, req.query);
-    const limit = q.limit ?? DEFAULT_LIMIT;
-    let where: SQL | undefined;
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      where = sql`(${reconciliationRuns.startedAt}, ${reconciliationRuns.id}) < (${c.startedAt}::timestamptz, ${c.id})`;
-    }
-    const rows = await db
-      .select({
-        ...getTableColumns(reconciliationRuns),
-        startedAtText: sql<string>`${reconciliationRuns.startedAt}::text`,
-      })
-      .from(reconciliationRuns)
-      .where(where)
-      .orderBy(desc(reconciliationRuns.startedAt), desc(reconciliationRuns.id))
-      .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    res.json({
-      items: page.map((r) => view(r, false)),
-      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    const paging = newestFirst(reconciliationRuns.startedAt, reconciliationRuns.id, {
+      cursor: q.cursor,
+      limit: q.limit ?? DEFAULT_LIMIT,
     });
+    const rows = await db
+      .select({ ...getTableColumns(reconciliationRuns), startedAtText: paging.atText })
+      .from(reconciliationRuns)
+      .where(paging.after)
+      .orderBy(...paging.orderBy)
+      .limit(paging.fetch);
+    const { items, nextCursor } = paging.page(rows, (r) => [r.startedAtText, r.id]);
+    res.json({ items: items.map((r) => view(r, false)), nextCursor });
   });
 
   return router;

@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import {
   WithStartWorkflowOperation,
   WorkflowNotFoundError,
@@ -27,7 +27,8 @@ import { executionUiLink } from '../lib/temporal';
 import type { AppDeps } from './app';
 import { command, type CommandResponse } from './idempotency';
 import { REST_EVENT_SOURCE } from './ingest';
-import { parseOr400, pathParam, Problem, requireContentType, validationProblem } from './problem';
+import { parseOr400, pathParam, Problem, requireContentType } from './problem';
+import { newestFirst } from './paging';
 import { describeWorkflow } from './workflow-status';
 
 export const resolveBodySchema = z
@@ -72,18 +73,6 @@ const stateConflict = (detail: string) =>
 function body<T>(schema: z.ZodType<T>, req: Request): T {
   requireContentType(req, ['application/json']);
   return parseOr400(schema, req.body ?? {});
-}
-
-const encodeCursor = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string'))
-      return v as [string, string];
-  } catch {
-    // fall through
-  }
-  throw validationProblem([{ path: 'cursor', message: 'not a cursor this API returned' }]);
 }
 
 export function reconciliationRouter(deps: AppDeps): Router {
@@ -200,24 +189,20 @@ export function reconciliationRouter(deps: AppDeps): Router {
     if (q.customerId) where.push(eq(payments.customerId, q.customerId));
     if (q.escalated === 'true') where.push(sql`${payments.escalatedAt} is not null`);
     if (q.escalated === 'false') where.push(sql`${payments.escalatedAt} is null`);
-    if (q.cursor) {
-      const [at, id] = decodeCursor(q.cursor);
-      where.push(sql`(${payments.exceptionRaisedAt}, ${payments.paymentId}) < (${at}::timestamptz, ${id})`);
-    }
+    const paging = newestFirst(payments.exceptionRaisedAt, payments.paymentId, q);
     const rows = await db
-      .select({ row: payments, raisedAt: sql<string>`${payments.exceptionRaisedAt}::text` })
+      .select({ row: payments, raisedAt: paging.atText })
       .from(payments)
-      .where(and(...where))
-      .orderBy(desc(payments.exceptionRaisedAt), desc(payments.paymentId))
-      .limit(q.limit + 1);
+      .where(and(...where, paging.after))
+      .orderBy(...paging.orderBy)
+      .limit(paging.fetch);
     const [{ n } = { n: 0 }] = await db
       .select({ n: sql<number>`count(*)::int` })
       .from(payments)
       .where(eq(payments.status, 'exception'));
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const { items, nextCursor } = paging.page(rows, (r) => [r.raisedAt, r.row.paymentId]);
     res.json({
-      items: page.map(({ row }) => {
+      items: items.map(({ row }) => {
         const review = (row.exceptionDetail as ExceptionReview | null) ?? null;
         return {
           paymentId: row.paymentId,
@@ -237,7 +222,7 @@ export function reconciliationRouter(deps: AppDeps): Router {
         };
       }),
       total: n,
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last.raisedAt, last.row.paymentId) : null,
+      nextCursor,
     });
   });
 

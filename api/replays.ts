@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { and, asc, desc, eq, getTableColumns, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt } from 'drizzle-orm';
 import { msToNumber } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
@@ -45,6 +45,7 @@ import { executionUiLink } from '../lib/temporal';
 import type { AuthLocals } from './auth';
 import { command, type CommandResponse } from './idempotency';
 import { Problem, parseOr400, pathParam, requireContentType, validationProblem } from './problem';
+import { newestFirst } from './paging';
 import { planRoute, toStored } from './routing';
 import { describeWorkflow } from './workflow-status';
 import type { AppDeps } from './app';
@@ -491,41 +492,19 @@ export function replaysRouter(deps: AppDeps): Router {
   /** The runs, newest first. */
   router.get('/v1/replays', async (req, res) => {
     const q = parseOr400(replayListQuerySchema, req.query);
-    const limit = q.limit ?? 50;
-    let where: SQL | undefined;
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      where = sql`(${replayRuns.startedAt}, ${replayRuns.id}) < (${c.startedAt}::timestamptz, ${c.id})`;
-    }
-    const rows = await db
-      .select({ ...getTableColumns(replayRuns), startedAtText: sql<string>`${replayRuns.startedAt}::text` })
-      .from(replayRuns)
-      .where(where)
-      .orderBy(desc(replayRuns.startedAt), desc(replayRuns.id))
-      .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    res.json({
-      items: page.map((r) => runView(r)),
-      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    const paging = newestFirst(replayRuns.startedAt, replayRuns.id, {
+      cursor: q.cursor,
+      limit: q.limit ?? 50,
     });
+    const rows = await db
+      .select({ ...getTableColumns(replayRuns), startedAtText: paging.atText })
+      .from(replayRuns)
+      .where(paging.after)
+      .orderBy(...paging.orderBy)
+      .limit(paging.fetch);
+    const { items, nextCursor } = paging.page(rows, (r) => [r.startedAtText, r.id]);
+    res.json({ items: items.map((r) => runView(r)), nextCursor });
   });
 
   return router;
-}
-
-// the start time as Postgres prints it (microseconds), so the cursor loses nothing
-const encodeCursor = (r: { startedAtText: string; id: string }): string =>
-  Buffer.from(JSON.stringify([r.startedAtText, r.id]), 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): { startedAt: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) {
-      return { startedAt: at, id };
-    }
-  } catch {
-    // not ours
-  }
-  throw validationProblem([{ path: 'cursor', message: 'not a cursor this API returned' }]);
 }

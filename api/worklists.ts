@@ -5,7 +5,7 @@
  * `{ items, total, nextCursor }` like the reconciliation exceptions, and is read-only.
  */
 import { Router } from 'express';
-import { and, asc, desc, eq, inArray, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common';
 import { idSchema, skuSchema } from '../domain/events/primitives';
@@ -25,7 +25,8 @@ import {
   TICKET_STATUSES,
 } from '../db/schema';
 import type { AppDeps } from './app';
-import { parseOr400, validationProblem } from './problem';
+import { newestFirst } from './paging';
+import { parseOr400 } from './problem';
 
 const MAX_LIST = 500;
 const limitSchema = z.coerce.number().int().min(1).max(MAX_LIST).default(50);
@@ -117,19 +118,6 @@ export const eventStatsQuerySchema = z
 /** Upper bounds (ms) of the routing latency histogram; the last bucket is open. */
 export const LATENCY_BUCKETS_MS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000] as const;
 
-const encodeCursor = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
-
-function decodeCursor(cursor: string | undefined, arity: number): string[] | null {
-  if (cursor === undefined) return null;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === arity && v.every((x) => typeof x === 'string')) return v;
-  } catch {
-    // fall through
-  }
-  throw validationProblem([{ path: 'cursor', message: 'not a cursor this API returned' }]);
-}
-
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export function worklistsRouter(deps: AppDeps): Router {
@@ -142,27 +130,20 @@ export function worklistsRouter(deps: AppDeps): Router {
     const filters: SQL[] = [];
     if (q.status) filters.push(eq(salesOrders.status, q.status));
     if (q.customerId) filters.push(eq(salesOrders.customerId, q.customerId));
-    const after = decodeCursor(q.cursor, 2);
-    const page = after
-      ? [
-          ...filters,
-          sql`(${salesOrders.createdAt}, ${salesOrders.orderId}) < (${after[0]}::timestamptz, ${after[1]})`,
-        ]
-      : filters;
+    const paging = newestFirst(salesOrders.createdAt, salesOrders.orderId, q);
     const [rows, [count]] = await Promise.all([
       db
-        .select({ row: salesOrders, at: sql<string>`${salesOrders.createdAt}::text` })
+        .select({ row: salesOrders, at: paging.atText })
         .from(salesOrders)
-        .where(and(...page))
-        .orderBy(desc(salesOrders.createdAt), desc(salesOrders.orderId))
-        .limit(q.limit + 1),
+        .where(and(...filters, paging.after))
+        .orderBy(...paging.orderBy)
+        .limit(paging.fetch),
       db
         .select({ n: sql<number>`count(*)::int` })
         .from(salesOrders)
         .where(and(...filters)),
     ]);
-    const items = rows.slice(0, q.limit);
-    const last = items[items.length - 1];
+    const { items, nextCursor } = paging.page(rows, (r) => [r.at, r.row.orderId]);
     res.json({
       items: items.map(({ row }) => ({
         orderId: row.orderId,
@@ -177,7 +158,7 @@ export function worklistsRouter(deps: AppDeps): Router {
         links: { self: `/v1/orders/${encodeURIComponent(row.orderId)}` },
       })),
       total: count?.n ?? 0,
-      nextCursor: rows.length > q.limit && last ? encodeCursor([last.at, last.row.orderId]) : null,
+      nextCursor,
     });
   });
 
@@ -205,48 +186,32 @@ export function worklistsRouter(deps: AppDeps): Router {
     if (q.late === 'false') filters.push(sql`not ${lateSql}`);
     if (q.sku) filters.push(eq(purchaseOrderLines.sku, q.sku));
     if (q.supplierId) filters.push(eq(purchaseOrders.supplierId, q.supplierId));
-    const after = decodeCursor(q.cursor, 2);
-    const page = after
-      ? [
-          ...filters,
-          sql`(${purchaseOrders.createdAt}, ${purchaseOrders.purchaseOrderId}) < (${after[0]}::timestamptz, ${after[1]})`,
-        ]
-      : filters;
-    const base = () =>
+    const paging = newestFirst(purchaseOrders.createdAt, purchaseOrders.purchaseOrderId, q);
+    // a purchase order with its first line (the SKU it was raised for)
+    const firstLine = and(
+      eq(purchaseOrderLines.purchaseOrderId, purchaseOrders.purchaseOrderId),
+      eq(purchaseOrderLines.lineNo, 1),
+    );
+    const [rows, [count]] = await Promise.all([
       db
         .select({
           po: purchaseOrders,
           line: purchaseOrderLines,
-          at: sql<string>`${purchaseOrders.createdAt}::text`,
+          at: paging.atText,
           late: sql<boolean>`${lateSql}`,
         })
         .from(purchaseOrders)
-        .innerJoin(
-          purchaseOrderLines,
-          and(
-            eq(purchaseOrderLines.purchaseOrderId, purchaseOrders.purchaseOrderId),
-            eq(purchaseOrderLines.lineNo, 1),
-          ),
-        );
-    const [rows, [count]] = await Promise.all([
-      base()
-        .where(and(...page))
-        .orderBy(desc(purchaseOrders.createdAt), desc(purchaseOrders.purchaseOrderId))
-        .limit(q.limit + 1),
+        .innerJoin(purchaseOrderLines, firstLine)
+        .where(and(...filters, paging.after))
+        .orderBy(...paging.orderBy)
+        .limit(paging.fetch),
       db
         .select({ n: sql<number>`count(*)::int` })
         .from(purchaseOrders)
-        .innerJoin(
-          purchaseOrderLines,
-          and(
-            eq(purchaseOrderLines.purchaseOrderId, purchaseOrders.purchaseOrderId),
-            eq(purchaseOrderLines.lineNo, 1),
-          ),
-        )
+        .innerJoin(purchaseOrderLines, firstLine)
         .where(and(...filters)),
     ]);
-    const items = rows.slice(0, q.limit);
-    const last = items[items.length - 1];
+    const { items, nextCursor } = paging.page(rows, (r) => [r.at, r.po.purchaseOrderId]);
     res.json({
       items: items.map(({ po, line, late }) => ({
         purchaseOrderId: po.purchaseOrderId,
@@ -266,7 +231,7 @@ export function worklistsRouter(deps: AppDeps): Router {
         },
       })),
       total: count?.n ?? 0,
-      nextCursor: rows.length > q.limit && last ? encodeCursor([last.at, last.po.purchaseOrderId]) : null,
+      nextCursor,
     });
   });
 
@@ -289,32 +254,25 @@ export function worklistsRouter(deps: AppDeps): Router {
     if (q.status) filters.push(eq(crmTickets.status, q.status));
     if (q.priority) filters.push(eq(crmTickets.priority, q.priority));
     if (q.customerId) filters.push(eq(crmTickets.customerId, q.customerId));
-    const after = decodeCursor(q.cursor, 2);
-    const page = after
-      ? [
-          ...filters,
-          sql`(${crmTickets.createdAt}, ${crmTickets.ticketId}) < (${after[0]}::timestamptz, ${after[1]})`,
-        ]
-      : filters;
+    const paging = newestFirst(crmTickets.createdAt, crmTickets.ticketId, q);
     const [rows, [count]] = await Promise.all([
       db
         .select({
           row: crmTickets,
-          at: sql<string>`${crmTickets.createdAt}::text`,
+          at: paging.atText,
           slaState: stateSql,
           dueAt: sql<string>`(${dueSql})::text`,
         })
         .from(crmTickets)
-        .where(and(...page))
-        .orderBy(desc(crmTickets.createdAt), desc(crmTickets.ticketId))
-        .limit(q.limit + 1),
+        .where(and(...filters, paging.after))
+        .orderBy(...paging.orderBy)
+        .limit(paging.fetch),
       db
         .select({ n: sql<number>`count(*)::int` })
         .from(crmTickets)
         .where(and(...filters)),
     ]);
-    const items = rows.slice(0, q.limit);
-    const last = items[items.length - 1];
+    const { items, nextCursor } = paging.page(rows, (r) => [r.at, r.row.ticketId]);
     res.json({
       items: items.map(({ row, slaState, dueAt }) => ({
         ticketId: row.ticketId,
@@ -332,7 +290,7 @@ export function worklistsRouter(deps: AppDeps): Router {
         links: { self: `/v1/tickets/${encodeURIComponent(row.ticketId)}` },
       })),
       total: count?.n ?? 0,
-      nextCursor: rows.length > q.limit && last ? encodeCursor([last.at, last.row.ticketId]) : null,
+      nextCursor,
     });
   });
 
