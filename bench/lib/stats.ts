@@ -89,3 +89,12 @@ export function rate(v: number): string {
   if (!Number.isFinite(v)) return 'n/a';
   return v >= 1000 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(3)).toString();
 }
+
+/** A duration for people: ms below 1 s, s below 2 min, else min / h. */
+export function human(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  if (ms < 2 * 3600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3600_000).toFixed(1)} h`;
+}

@@ -1,5 +1,8 @@
-/** Dependency-free SVG charts for the benchmark report: latency histograms and grouped bars. */
-import { histogram, logBounds, percentile, type Bucket } from './stats';
+/**
+ * Dependency-free SVG charts for the benchmark report: latency histograms and grouped bars, and for
+ * the batch sections durations on a log scale (milliseconds to hours) and horizontal duration bars.
+ */
+import { histogram, human, logBounds, percentile, type Bucket } from './stats';
 
 const COLOURS = ['#2f6db5', '#e07b28', '#3a9a4f', '#b8433f', '#7a5bb0'];
 const FONT = 'font-family="system-ui, sans-serif" font-size="11"';
@@ -216,4 +219,83 @@ export function barChartSvg(opts: {
     ),
   );
   return frame(width, height, opts.title, body);
+}
+
+/**
+ * A histogram of durations (ms) on a log-scale x axis, one outlined series per name, bins of equal
+ * width in log10 (5 per decade); the y axis counts events per bin.
+ */
+export function logHistogramSvg(title: string, series: { name: string; values: number[] }[]): string {
+  // width, height, and the margins left, right, top and bottom
+  const [W, H, L, R, T, B] = [820, 340, 56, 16, 36, 64];
+  const all = series.flatMap((s) => s.values).filter((v) => v > 0);
+  const lo = Math.floor(Math.log10(Math.max(1, Math.min(...all, 1e12))));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...all, 10))));
+  const perDecade = 5;
+  const nBins = (hi - lo) * perDecade;
+  const bins = series.map((s) => {
+    const b = new Array<number>(nBins).fill(0);
+    for (const v of s.values) {
+      const k = Math.floor((Math.log10(Math.max(v, 10 ** lo)) - lo) * perDecade);
+      b[Math.min(nBins - 1, Math.max(0, k))]! += 1;
+    }
+    return b;
+  });
+  const yMax = Math.max(1, ...bins.flat());
+  const x = (logv: number) => L + ((logv - lo) / (hi - lo)) * (W - L - R);
+  const y = (n: number) => H - B - (n / yMax) * (H - T - B);
+  const parts: string[] = [
+    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`,
+    `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
+  ];
+  for (let d = lo; d <= hi; d++) {
+    parts.push(
+      `<line x1="${x(d)}" y1="${H - B}" x2="${x(d)}" y2="${H - B + 5}" stroke="black"/>`,
+      `<text x="${x(d)}" y="${H - B + 17}" text-anchor="middle">${esc(human(10 ** d))}</text>`,
+    );
+  }
+  for (const f of [0, 0.5, 1]) {
+    const n = Math.round(yMax * f);
+    parts.push(`<text x="${L - 6}" y="${y(n) + 4}" text-anchor="end">${n}</text>`);
+  }
+  parts.push(
+    `<text x="${W / 2}" y="${H - B + 34}" text-anchor="middle">time to consistent state (log scale)</text>`,
+    `<text x="14" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(T + H - B) / 2})">events per bin</text>`,
+  );
+  bins.forEach((b, si) => {
+    const c = COLOURS[si % COLOURS.length];
+    let d = `M ${x(lo)} ${y(0)}`;
+    b.forEach((n, k) => {
+      const x0 = x(lo + k / perDecade);
+      const x1 = x(lo + (k + 1) / perDecade);
+      d += ` L ${x0.toFixed(1)} ${y(n).toFixed(1)} L ${x1.toFixed(1)} ${y(n).toFixed(1)}`;
+    });
+    d += ` L ${x(hi)} ${y(0)}`;
+    parts.push(`<path d="${d}" fill="${c}" fill-opacity="0.18" stroke="${c}" stroke-width="1.5"/>`);
+    parts.push(
+      `<rect x="${L + 10 + si * 185}" y="${H - 20}" width="10" height="10" fill="${c}"/>`,
+      `<text x="${L + 24 + si * 185}" y="${H - 11}">${esc(series[si]!.name)} (n=${series[si]!.values.length})</text>`,
+    );
+  });
+  return frame(W, H, title, parts);
+}
+
+/** Horizontal bars (seconds), e.g. a time per variant; the value is written next to each bar. */
+export function barsSvg(title: string, bars: { name: string; ms: number }[], unit = 's'): string {
+  const W = 760;
+  const rowH = 26;
+  const L = 300;
+  const H = 40 + bars.length * rowH + 10;
+  const max = Math.max(1, ...bars.map((b) => b.ms));
+  const parts: string[] = [];
+  bars.forEach((b, i) => {
+    const yy = 34 + i * rowH;
+    const w = ((W - L - 90) * b.ms) / max;
+    parts.push(
+      `<text x="${L - 8}" y="${yy + 14}" text-anchor="end">${esc(b.name)}</text>`,
+      `<rect x="${L}" y="${yy + 3}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${COLOURS[i % 2]}"/>`,
+      `<text x="${L + w + 6}" y="${yy + 14}">${unit === 's' ? human(b.ms) : `${b.ms}`}</text>`,
+    );
+  });
+  return frame(W, H, title, parts);
 }

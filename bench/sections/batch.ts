@@ -35,17 +35,17 @@ import type { Db } from '../../db/client';
 import { NOTIFY_CONCURRENCY } from '../../activities/reconciliation-batch';
 import { generateReceivables } from '../../test/support/reconciliation-data';
 import {
-  barsSvg,
-  human,
   loadAverage,
   machineInfo,
   machineLine,
   reconciliationChecks,
   row,
   scratchDatabase,
-  sleep,
   startWorkers,
 } from './batch-lib';
+import { sleep } from '../lib/load';
+import { human } from '../lib/stats';
+import { barsSvg } from '../lib/svg';
 
 const AS_OF = '2026-11-27';
 const num = (name: string, fallback: number) => {

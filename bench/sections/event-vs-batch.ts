@@ -36,19 +36,10 @@ import { WORKFLOW_TYPES, SCHEDULE_IDS, workflowTaskQueue } from '../../domain/na
 import type { ReconciliationRunReport } from '../../domain/reconciliation-batch';
 import { SCHEDULE_DEFINITIONS } from '../../workers/schedules';
 import { seedReceivables } from '../../test/support/reconciliation-data';
-import {
-  distribution,
-  human,
-  loadAverage,
-  logHistogramSvg,
-  machineInfo,
-  machineLine,
-  row,
-  scratchDatabase,
-  sleep,
-  startWorkers,
-  type Distribution,
-} from './batch-lib';
+import { loadAverage, machineInfo, machineLine, row, scratchDatabase, startWorkers } from './batch-lib';
+import { sleep } from '../lib/load';
+import { human, summarize, type Summary } from '../lib/stats';
+import { logHistogramSvg } from '../lib/svg';
 
 const num = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -388,33 +379,41 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
 
     // ---- figures ----------------------------------------------------------------------------------
     const eventAll = [...latency.order, ...latency.payment, ...latency.stock];
-    const dists: { name: string; d: Distribution; missing?: number }[] = [
+    const dists: { name: string; d: Summary; missing?: number }[] = [
       {
         name: 'event path: orders (placed → invoiced)',
-        d: distribution(latency.order),
+        d: summarize(latency.order),
         missing: missing.order,
       },
       {
         name: 'event path: payments (received → allocated)',
-        d: distribution(latency.payment),
+        d: summarize(latency.payment),
         missing: missing.payment,
       },
       {
         name: 'event path: stock adjustments (→ stock updated)',
-        d: distribution(latency.stock),
+        d: summarize(latency.stock),
         missing: missing.stock,
       },
       {
         name: 'event path: all',
-        d: distribution(eventAll),
+        d: summarize(eventAll),
         missing: missing.order + missing.payment + missing.stock,
       },
-      { name: 'batch path: payments (wait for 02:00 + import + run)', d: distribution(batchPayments) },
-      { name: 'batch path: all events (same window)', d: distribution(batchAll) },
+      { name: 'batch path: payments (wait for 02:00 + import + run)', d: summarize(batchPayments) },
+      { name: 'batch path: all events (same window)', d: summarize(batchAll) },
     ];
     const table = dists
       .map(({ name, d, missing: m }) =>
-        row([name, d.n, human(d.p50), human(d.p95), human(d.p99), human(d.max), m === undefined ? '' : m]),
+        row([
+          name,
+          d.count,
+          human(d.p50),
+          human(d.p95),
+          human(d.p99),
+          human(d.max),
+          m === undefined ? '' : m,
+        ]),
       )
       .join('\n');
     const settingsLine =
@@ -422,7 +421,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       `worker cache ${config.WORKER_MAX_CACHED_WORKFLOWS}, concurrent activities ${config.WORKER_MAX_CONCURRENT_ACTIVITIES}, ` +
       `concurrent workflow tasks ${config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS}; batch path: in-process finance worker (${'SDK defaults'}), ` +
       `page size ${DEFAULT_SETTINGS.finance.reconciliation.batchPageSize}`;
-    const p50Ratio = distribution(batchAll).p50 / Math.max(1, distribution(eventAll).p50);
+    const p50Ratio = summarize(batchAll).p50 / Math.max(1, summarize(eventAll).p50);
     const markdown = `One business day (${DAY}, 08:00-18:00 UTC) of ${events.length} events: ${count('order')} orders from
 ${nCustomers} customers over ${nSkus} SKUs, ${count('payment')} payments (70 % of the orders, 5 min to 3 h after the order,
 referencing its invoice), ${count('stock')} stock adjustments (goods in); arrivals 35 % flat and two peaks (10:30, 14:30, σ 1 h).

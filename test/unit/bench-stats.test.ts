@@ -1,6 +1,6 @@
 /** The benchmark report's statistics and charts (bench/lib): percentiles, buckets, well-formed SVG. */
-import { histogram, logBounds, percentile, summarize } from '../../bench/lib/stats';
-import { barChartSvg, histogramSvg } from '../../bench/lib/svg';
+import { histogram, human, logBounds, percentile, summarize } from '../../bench/lib/stats';
+import { barChartSvg, barsSvg, histogramSvg, logHistogramSvg } from '../../bench/lib/svg';
 
 describe('bench statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -54,5 +54,36 @@ describe('bench charts', () => {
       yLabel: 'events/s',
     });
     expect(svg.match(/<rect [^>]*fill="#/g)?.length).toBe(1 + 2 + 5);
+  });
+
+  it('writes durations for people, from milliseconds to hours', () => {
+    expect([420, 1500, 45_000, 150_000, 3 * 3600_000, NaN].map(human)).toEqual([
+      '420 ms',
+      '1.50 s',
+      '45.0 s',
+      '2.5 min',
+      '3.0 h',
+      '–',
+    ]);
+  });
+
+  it('draws durations on a log scale and as bars, one outline and one bar per entry', () => {
+    const log = logHistogramSvg('Event <vs> batch', [
+      { name: 'event', values: [30, 40, 120] },
+      { name: 'batch', values: [3_600_000, 7_200_000] },
+    ]);
+    expect(log).toMatch(/^<svg [^>]*>/);
+    expect(log).toContain('Event &lt;vs&gt; batch');
+    expect(log.match(/<path /g)?.length).toBe(2);
+    expect(log).toContain('event (n=3)');
+    expect(log).toContain('>16.7 min<'); // decade ticks written as durations
+    expect(log).toContain('>2.8 h<');
+    const bars = barsSvg('Batch', [
+      { name: 'set-based', ms: 40_000 },
+      { name: 'per row', ms: 900_000 },
+    ]);
+    expect(bars.match(/<rect [^>]*fill="#/g)?.length).toBe(1 + 2);
+    expect(bars).toContain('>40.0 s<');
+    expect(bars).toContain('>15.0 min<');
   });
 });
