@@ -152,6 +152,16 @@ it(`${ORDERS} orders with payments and stock events while workers are killed at 
   const initial = ORDERS * 3;
   const added = new Map(skus.map((s) => [s, initial]));
   await sendBatch(skus.map((sku) => stockAdjusted({ sku, delta: initial, reason: 'opening stock' })));
+  // the batch is stored and routed in the background: orders wait until every SKU holds its stock,
+  // else an early order would find none and be backordered
+  await until(
+    'opening stock',
+    sql`select count(*)::int as n from stock_levels where on_hand = ${initial} and sku in (${sql.join(
+      skus.map((s) => sql`${s}`),
+      sql`, `,
+    )})`,
+    SKUS,
+  );
 
   interface Order {
     orderId: string;
