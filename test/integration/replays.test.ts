@@ -3,7 +3,8 @@
  * and writes nothing else; executing it re-drives lost events (and already delivered ones, which
  * changes nothing), records who, when and each item's outcome, and sleeps between pages; a failed
  * execution found by `workflowStatus: ['failed']` is reset to its last good point after a data fix
- * and completes; a key without admin is refused.
+ * and completes; one that ran past its execution timeout is found as timed_out and reset into a
+ * new run that takes events again; a key without admin is refused.
  */
 import request from 'supertest';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -331,8 +332,8 @@ describe('resetting a failed execution', () => {
   });
 });
 
-describe('finding timed-out executions', () => {
-  it('selects a workflow that ran past its execution timeout as timed_out, TimeoutFailure', async () => {
+describe('timed-out executions', () => {
+  it('selects a workflow that ran past its execution timeout as timed_out, TimeoutFailure, and resets it', async () => {
     const sku = uniqueKey('SKU');
     const workflowId = `sku-${sku}`;
     const handle = await h.temporal.client.workflow.start(WORKFLOW_TYPES.inventoryItem, {
@@ -354,6 +355,16 @@ describe('finding timed-out executions', () => {
     expect(plan.sample[0].why).toMatch(
       /^timed_out \(TimeoutFailure: workflow execution timed out\); reset to WorkflowTaskCompleted \(event \d+\) before WorkflowExecutionTimedOut/,
     );
+
+    // executed: the reset starts a new run from that point, which runs on and takes events again
+    const run = await waitForRun((await post({ planId: plan.planId }).expect(202)).body.runId);
+    expect(run.byOutcome).toMatchObject({ reset: 1, failed: 0 });
+    const current = h.temporal.client.workflow.getHandle(workflowId);
+    const described = await current.describe();
+    expect(described.runId).not.toBe(handle.firstExecutionRunId);
+    expect(described.status.name).toBe('RUNNING');
+    await sendEvent(stockAdjusted({ sku, delta: 4 }));
+    expect(await eventually(async () => ((await onHand(sku)) === 4 ? 4 : undefined))).toBe(4);
   });
 });
 
