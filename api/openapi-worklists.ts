@@ -136,55 +136,70 @@ const eventStats = z
   })
   .meta({ id: 'EventStats' });
 
-export function registerWorklistPaths(registry: OpenAPIRegistry): void {
+/** A GET list route: its query, and a page of `item` as the answer (or 400). */
+function registerList(
+  registry: OpenAPIRegistry,
+  route: {
+    path: string;
+    tag: string;
+    summary: string;
+    query: z.ZodObject;
+    item: z.ZodType;
+    id: string;
+    what: string;
+  },
+): void {
   registry.registerPath({
     method: 'get',
-    path: '/v1/orders',
-    tags: ['orders'],
-    summary: 'Orders, newest first, by status and customer (status=on_credit_hold: waiting for approval).',
-    request: { query: orderListQuerySchema },
+    path: route.path,
+    tags: [route.tag],
+    summary: route.summary,
+    request: { query: route.query },
     responses: {
-      200: { description: 'A page of orders.', content: json(page(orderSummary, 'OrderList')) },
+      200: { description: `A page of ${route.what}.`, content: json(page(route.item, route.id)) },
       400: problem('Invalid query.'),
     },
   });
-  registry.registerPath({
-    method: 'get',
+}
+
+export function registerWorklistPaths(registry: OpenAPIRegistry): void {
+  registerList(registry, {
+    path: '/v1/orders',
+    tag: 'orders',
+    summary: 'Orders, newest first, by status and customer (status=on_credit_hold: waiting for approval).',
+    query: orderListQuerySchema,
+    item: orderSummary,
+    id: 'OrderList',
+    what: 'orders',
+  });
+  registerList(registry, {
     path: '/v1/purchase-orders',
-    tags: ['inventory'],
+    tag: 'inventory',
     summary:
       'Purchase orders, newest first: by status, awaiting the supplier’s confirmation, late, SKU or supplier.',
-    request: { query: purchaseOrderListQuerySchema },
-    responses: {
-      200: {
-        description: 'A page of purchase orders.',
-        content: json(page(purchaseOrderSummary, 'PurchaseOrderList')),
-      },
-      400: problem('Invalid query.'),
-    },
+    query: purchaseOrderListQuerySchema,
+    item: purchaseOrderSummary,
+    id: 'PurchaseOrderList',
+    what: 'purchase orders',
   });
-  registry.registerPath({
-    method: 'get',
+  registerList(registry, {
     path: '/v1/tickets',
-    tags: ['crm'],
+    tag: 'crm',
     summary: 'Tickets, newest first, by SLA state (breached, near), status, priority or customer.',
-    request: { query: ticketListQuerySchema },
-    responses: {
-      200: { description: 'A page of tickets.', content: json(page(ticketSummary, 'TicketList')) },
-      400: problem('Invalid query.'),
-    },
+    query: ticketListQuerySchema,
+    item: ticketSummary,
+    id: 'TicketList',
+    what: 'tickets',
   });
-  registry.registerPath({
-    method: 'get',
+  registerList(registry, {
     path: '/v1/inventory',
-    tags: ['inventory'],
+    tag: 'inventory',
     summary:
       'SKUs with a reorder rule, by SKU: stock, on order, open purchase orders; optionally only those at or below their reorder point.',
-    request: { query: inventoryListQuerySchema },
-    responses: {
-      200: { description: 'A page of SKUs.', content: json(page(stockSummary, 'StockList')) },
-      400: problem('Invalid query.'),
-    },
+    query: inventoryListQuerySchema,
+    item: stockSummary,
+    id: 'StockList',
+    what: 'SKUs',
   });
   registry.registerPath({
     method: 'get',
