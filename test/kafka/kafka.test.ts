@@ -1,9 +1,11 @@
 /**
  * The Kafka connector against a real broker (single node, KRaft) started here: events in with the
  * HTTP API's validation, store and dedupe, offsets committed after the store, poison messages to the
- * dead-letter topic, a consumer restarted mid-stream; outbox events out per aggregate type.
+ * dead-letter topic, a consumer restarted mid-stream; outbox events out per aggregate type, and
+ * their deliveries in the lineage.
  */
 import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { count, eq, inArray } from 'drizzle-orm';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { createApiMetrics } from '../../api/metrics';
@@ -244,5 +246,37 @@ describe('kafka out', () => {
     expect(
       deliveries.filter((d) => written.some((w) => w.id === d.outboxId) && d.status === 'delivered'),
     ).toHaveLength(written.length);
+
+    // the lineage of the first order's flow shows each outbound event with its Kafka delivery
+    const lineage = await request(h.app)
+      .get('/v1/lineage')
+      .query({ correlationId: `corr-${orders[0]}` })
+      .expect(200);
+    const mine = written.filter((w) => w.key === orders[0]);
+    const nodes = lineage.body.nodes as { id: string; kind: string; parents: string[]; detail: object }[];
+    expect(nodes.filter((n) => n.kind === 'outbound').map((n) => n.id)).toEqual(
+      mine.map((w) => `outbound:${w.id}`),
+    );
+    // deliveries in one publish share a time, so their order among themselves is not asserted
+    const deliveryNodes = nodes.filter((n) => n.kind === 'delivery');
+    expect(deliveryNodes).toHaveLength(mine.length);
+    expect(deliveryNodes).toEqual(
+      expect.arrayContaining(
+        mine.map((w) =>
+          expect.objectContaining({
+            id: `delivery:${w.id}/${KAFKA_DESTINATION}`,
+            parents: [`outbound:${w.id}`],
+            detail: expect.objectContaining({
+              channel: 'kafka',
+              target: 'kafka:order',
+              destination: KAFKA_DESTINATION,
+              status: 'delivered',
+              attempts: 1,
+              deliveredAt: expect.any(String),
+            }),
+          }),
+        ),
+      ),
+    );
   });
 });
