@@ -16,7 +16,10 @@
  */
 import request from 'supertest';
 import type { Pool } from 'pg';
+import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { relayPendingRoutes } from '../../api/routing';
+import { customerFollowUpStateQuery } from '../../domain/crm';
+import { customerFollowUpWorkflowId } from '../../domain/names';
 import { startHarness, stockAdjusted, type Harness } from '../support/harness';
 import { expectLedgerBalanced } from '../support/orders';
 
@@ -84,6 +87,7 @@ interface Scenario {
   onHand: Map<string, number>;
   orders: string[];
   tickets: string[];
+  customers: string[];
 }
 
 /**
@@ -204,7 +208,7 @@ function scenario(ns: string, total: number, seed: number): Scenario {
     const e = stockAdjusted({ sku, delta, reason: 'goods in' }, { id: `${ns}-evt-${++n}`, time: at });
     phase1.push(e as unknown as Ev);
   }
-  return { phases: [phase1, phase2, phase3], skus, onHand, orders, tickets };
+  return { phases: [phase1, phase2, phase3], skus, onHand, orders, tickets, customers };
 }
 
 interface Sent {
@@ -390,6 +394,36 @@ async function scalar(pool: Pool, sql: string, params: unknown[]): Promise<numbe
   return Number(rows[0]?.n ?? 0);
 }
 
+/**
+ * Every behaviour event of `ns` delivered, and no customer's follow-up workflow holding an open
+ * burst: a burst is scored when its debounce window ends, which on a loaded machine can come after
+ * the rest of the state has stopped changing.
+ */
+async function behaviourScored(pool: Pool, ns: string, customers: string[]): Promise<boolean> {
+  const undelivered = await scalar(
+    pool,
+    `select count(*) n from event_routes r join events e on e.source = r.event_source and e.id = r.event_id
+      where e.type = 'customer.behaviour' and e.id like $1 and r.status <> 'delivered'`,
+    [`${ns}-%`],
+  );
+  if (undelivered > 0) return false;
+  for (const customerId of customers) {
+    try {
+      const state = await h.temporal.client.workflow
+        .getHandle(customerFollowUpWorkflowId(customerId))
+        .query(customerFollowUpStateQuery);
+      if (state.burst !== null || state.deferred !== null) return false;
+    } catch (err) {
+      // a customer no behaviour signal was drawn for has no workflow
+      if (err instanceof WorkflowNotFoundError) continue;
+      // a workflow still loading its settings has not set its handlers yet
+      if (err instanceof QueryNotRegisteredError) return false;
+      throw err;
+    }
+  }
+  return true;
+}
+
 /** Runs the scenario of `ns`, each phase sent `times` times (shuffled together), and waits for each phase. */
 async function run(ns: string, times: number, seed: number) {
   const pool = h.database.pool;
@@ -416,8 +450,9 @@ async function run(ns: string, times: number, seed: number) {
     async () =>
       (await scalar(pool, `select count(*) n from invoices where order_id like $1`, [like])) ===
       s.orders.length,
-    // phase 3: every order shipped, every ticket answered
+    // phase 3: every order shipped, every ticket answered, and every customer's behaviour scored
     async () =>
+      (await behaviourScored(pool, ns, s.customers)) &&
       (await scalar(
         pool,
         `select count(*) n from sales_orders where order_id like $1 and status = 'shipped'`,
