@@ -4,7 +4,7 @@
  * changes nothing), records who, when and each item's outcome, and sleeps between pages; a failed
  * execution found by `workflowStatus: ['failed']` is reset to its last good point after a data fix
  * and completes; one that ran past its execution timeout is found as timed_out and reset into a
- * new run that takes events again; a key without admin is refused.
+ * new run with a fresh timeout; a key without admin is refused.
  */
 import request from 'supertest';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -333,7 +333,7 @@ describe('resetting a failed execution', () => {
 });
 
 describe('timed-out executions', () => {
-  it('selects a workflow that ran past its execution timeout as timed_out, TimeoutFailure, and resets it', async () => {
+  it('selects a workflow that ran past its execution timeout as timed_out, TimeoutFailure, and resets it into a run with a fresh timeout', async () => {
     const sku = uniqueKey('SKU');
     const workflowId = `sku-${sku}`;
     const handle = await h.temporal.client.workflow.start(WORKFLOW_TYPES.inventoryItem, {
@@ -356,15 +356,21 @@ describe('timed-out executions', () => {
       /^timed_out \(TimeoutFailure: workflow execution timed out\); reset to WorkflowTaskCompleted \(event \d+\) before WorkflowExecutionTimedOut/,
     );
 
-    // executed: the reset starts a new run from that point, which runs on and takes events again
+    // executed: the reset starts a new run from that point, with a fresh execution timeout counted
+    // from the reset (not the spent one), so here it runs its second again and then times out
     const run = await waitForRun((await post({ planId: plan.planId }).expect(202)).body.runId);
     expect(run.byOutcome).toMatchObject({ reset: 1, failed: 0 });
+    const first = await h.temporal.client.workflow
+      .getHandle(workflowId, handle.firstExecutionRunId)
+      .describe();
     const current = h.temporal.client.workflow.getHandle(workflowId);
-    const described = await current.describe();
-    expect(described.runId).not.toBe(handle.firstExecutionRunId);
-    expect(described.status.name).toBe('RUNNING');
-    await sendEvent(stockAdjusted({ sku, delta: 4 }));
-    expect(await eventually(async () => ((await onHand(sku)) === 4 ? 4 : undefined))).toBe(4);
+    const reset = await eventually(async () => {
+      const d = await current.describe();
+      return d.runId !== handle.firstExecutionRunId && d.closeTime ? d : undefined;
+    });
+    expect(reset.status.name).toBe('TIMED_OUT');
+    expect(reset.startTime.getTime()).toBeGreaterThanOrEqual(first.closeTime!.getTime());
+    expect(reset.closeTime!.getTime() - reset.startTime.getTime()).toBeGreaterThanOrEqual(990);
   });
 });
 
