@@ -166,11 +166,13 @@ export function worklistsRouter(deps: AppDeps): Router {
   router.get('/v1/purchase-orders', async (req, res) => {
     const q = parseOr400(purchaseOrderListQuerySchema, req.query);
     const graceMs = msToNumber(deps.settings.inventory.lateDeliveryGrace);
+    // one instant for the page and its total (they are two queries): both agree on what is late
+    const asOf = new Date().toISOString();
     // late: the expected date has ended (its midnight after) more than the grace ago
     const lateSql = sql`(${purchaseOrders.status} in (${sql.join(
       EXPECTED_PO_STATUSES.map((s) => sql`${s}`),
       sql`, `,
-    )}) and ${purchaseOrders.expectedDate} is not null and (${purchaseOrders.expectedDate} + 1)::timestamptz + make_interval(secs => ${graceMs / 1000}) < now())`;
+    )}) and ${purchaseOrders.expectedDate} is not null and (${purchaseOrders.expectedDate} + 1)::timestamptz + make_interval(secs => ${graceMs / 1000}) < ${asOf}::timestamptz)`;
     const filters: SQL[] = [];
     if (q.status) filters.push(eq(purchaseOrders.status, q.status));
     if (q.awaitingConfirmation === 'true')
@@ -245,9 +247,11 @@ export function worklistsRouter(deps: AppDeps): Router {
       sql`, `,
     )})`;
     const nearSecs = q.nearWithinMinutes * 60;
+    // one instant for the page and its total (they are two queries): both agree on the SLA state
+    const asOf = new Date().toISOString();
     const stateSql = sql<
       (typeof SLA_STATES)[number]
-    >`case when ${settled} then 'ok' when ${dueSql} <= now() then 'breached' when ${dueSql} <= now() + make_interval(secs => ${nearSecs}) then 'near' else 'ok' end`;
+    >`case when ${settled} then 'ok' when ${dueSql} <= ${asOf}::timestamptz then 'breached' when ${dueSql} <= ${asOf}::timestamptz + make_interval(secs => ${nearSecs}) then 'near' else 'ok' end`;
     const filters: SQL[] = [];
     if (q.slaState === 'breachedOrNear') filters.push(sql`${stateSql} in ('breached', 'near')`);
     else if (q.slaState) filters.push(sql`${stateSql} = ${q.slaState}`);
