@@ -56,8 +56,6 @@ const initialState = (): CustomerFollowUpCarried => ({
 
 /** The customer's follow-up workflow. */
 export async function customerFollowUpWorkflow(input: CustomerFollowUpInput): Promise<void> {
-  const { crm } = await loadSettings();
-  const b = crm.behaviour;
   const { customerId } = input;
   const state: CustomerFollowUpCarried = input.carried ?? initialState();
   // insertion-ordered, so the oldest keys are dropped first
@@ -65,6 +63,16 @@ export async function customerFollowUpWorkflow(input: CustomerFollowUpInput): Pr
   const highValue: BehaviourSignal[] = [];
   let signalsInRun = 0;
   let changes = 0;
+  setHandler(customerFollowUpStateQuery, () => ({
+    ...state,
+    recent: [],
+    customerId,
+    signalsInRun,
+  }));
+  // the settings load in an activity: the query above is served from the start; the signals wait
+  // for their handlers below, which need the settings
+  const { crm } = await loadSettings();
+  const b = crm.behaviour;
 
   const remember = (key: string): boolean => {
     if (recent.has(key)) return false;
@@ -91,12 +99,6 @@ export async function customerFollowUpWorkflow(input: CustomerFollowUpInput): Pr
       dueAt: new Date(Date.parse(done.completedAt) + msToNumber(link.delay)).toISOString(),
     });
   });
-  setHandler(customerFollowUpStateQuery, () => ({
-    ...state,
-    recent: [],
-    customerId,
-    signalsInRun,
-  }));
 
   const followUp = async (crossing: number, score: number, cause: FlowRef) => {
     const decision = await createSalesFollowUp({

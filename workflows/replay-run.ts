@@ -33,7 +33,6 @@ const { replayPage } = proxyActivities<Activities>({
 
 /** Re-drives and resets the items of one plan, rate-limited; the result is the final progress. */
 export async function replayRunWorkflow(input: ReplayRunInput): Promise<ReplayProgress> {
-  const { replays } = (await loadSettings()).ops;
   const progress: ReplayProgress = {
     runId: input.runId,
     total: input.total,
@@ -44,6 +43,8 @@ export async function replayRunWorkflow(input: ReplayRunInput): Promise<ReplayPr
     status: 'running',
   };
   setHandler(replayProgressQuery, () => progress);
+  // the settings load in an activity: the query above is served from the start
+  const { replays } = (await loadSettings()).ops;
 
   try {
     for (let after = -1; ;) {

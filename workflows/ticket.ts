@@ -36,7 +36,6 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 /** The ticket's workflow; returns the phase it ended in (closed, or orphaned without a request). */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketPhase> {
-  const { crm } = await loadSettings();
   const { ticketId } = input;
   const inbox: TicketEvent[] = [];
   const seen = new Set<string>();
@@ -79,6 +78,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     held: phase === 'waiting_for_request' ? inbox.length : 0,
     duplicatesIgnored,
   }));
+  // the settings load in an activity: the signal and the query above are served from the start
+  const { crm } = await loadSettings();
   setHandler(
     surveyAnswerUpdate,
     async (answer) => {

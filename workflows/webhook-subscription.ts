@@ -43,12 +43,6 @@ const MAX_ATTEMPTS_PER_RUN = 500;
 
 /** A webhook subscription's delivery loop (id: webhookSubscriptionWorkflowId(subscriptionId)). */
 export async function webhookSubscriptionWorkflow(input: WebhookSubscriptionInput): Promise<string> {
-  const { integration } = await loadSettings();
-  const retryPeriodMs = msToNumber(integration.webhookRetryPeriod);
-  const initialMs = msToNumber(integration.webhookRetryInitialInterval);
-  const maxMs = msToNumber(integration.webhookRetryMaxInterval);
-  const pollMs = msToNumber(integration.webhookPollInterval);
-
   let woken = false;
   let failingSince = input.failingSince ?? null;
   let delivered = 0;
@@ -63,6 +57,12 @@ export async function webhookSubscriptionWorkflow(input: WebhookSubscriptionInpu
     failingSince: failingSince === null ? null : new Date(failingSince).toISOString(),
     retrying,
   }));
+  // the settings load in an activity: the signal and the query above are served from the start
+  const { integration } = await loadSettings();
+  const retryPeriodMs = msToNumber(integration.webhookRetryPeriod);
+  const initialMs = msToNumber(integration.webhookRetryInitialInterval);
+  const maxMs = msToNumber(integration.webhookRetryMaxInterval);
+  const pollMs = msToNumber(integration.webhookPollInterval);
 
   for (;;) {
     woken = false;

@@ -1,7 +1,7 @@
 /**
  * Ticket workflow logic with mocked activities: a survey deferred by quiet hours goes out at the
- * time the budget names, a blocked one closes the ticket, and events without a request end the
- * workflow as orphaned.
+ * time the budget names, a blocked one closes the ticket, the state query is served while the
+ * settings load, and events without a request end the workflow as orphaned.
  */
 import { randomUUID } from 'node:crypto';
 import { ticketStateQuery, type ContactDecision, type TicketEvent } from '../../domain/crm';
@@ -110,6 +110,39 @@ describe('ticketWorkflow', () => {
     });
     expect(activities.closeTicket).toHaveBeenCalledWith({ ticketId });
     expect(activities.escalateTicket).not.toHaveBeenCalled();
+  });
+
+  it('answers its state query while its settings are still loading', async () => {
+    const ticketId = uniqueKey('T');
+    let release: () => void = () => undefined;
+    const loaded = new Promise<void>((r) => (release = r));
+    const activities = {
+      ...mocks(async () => ({ outcome: 'blocked', reason: 'no_consent' })),
+      businessSettings: jest.fn(async () => {
+        await loaded;
+        return settings;
+      }),
+    };
+    await withWorker(activities, async (prefix) => {
+      await sendTicketEvent(testbed.client, prefix, ticketId, requested(ticketId));
+      const handle = testbed.client.workflow.getHandle(`ticket-${ticketId}`);
+      await eventually(async () => (activities.businessSettings.mock.calls.length > 0 ? true : undefined));
+      // the settings activity has not returned: the query is served, and the request is held
+      let early: unknown;
+      try {
+        early = await handle.query(ticketStateQuery);
+      } finally {
+        // let the activity finish whatever the query did, so the worker can shut down
+        release();
+      }
+      expect(early).toMatchObject({ ticketId, phase: 'waiting_for_request', held: 1 });
+      expect(activities.openTicket).not.toHaveBeenCalled();
+      await eventually(async () =>
+        (await handle.query(ticketStateQuery)).phase === 'working' ? true : undefined,
+      );
+      await handle.terminate('test done');
+    });
+    expect(activities.openTicket).toHaveBeenCalledTimes(1);
   });
 
   it('ends as orphaned when no support.requested comes for held events', async () => {
