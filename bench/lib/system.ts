@@ -234,3 +234,18 @@ export async function temporalClient(
   const connection = await Connection.connect({ address });
   return { client: new Client({ connection, namespace }), close: () => connection.close() };
 }
+
+/** The worker and pool settings this process's environment names (defaults where unset), or none when it is not the system's environment. */
+export function workerSettingsInEnv(): Record<string, unknown> {
+  try {
+    const c = loadConfig();
+    return {
+      WORKER_MAX_CACHED_WORKFLOWS: c.WORKER_MAX_CACHED_WORKFLOWS,
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      WORKER_MAX_CONCURRENT_ACTIVITIES: c.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      DB_POOL_MAX: c.DB_POOL_MAX,
+    };
+  } catch {
+    return {};
+  }
+}

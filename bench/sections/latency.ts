@@ -32,6 +32,7 @@ import { reservationUpdate, type OrderWorkflowInput } from '../../domain/sales';
 import type { EventRef, StockChange } from '../../domain/inventory';
 import { sendStockChange } from '../../api/planners/inventory';
 import { loadBusinessSettings, loadConfig } from '../../lib/config';
+import { workerSettingsInEnv } from '../lib/system';
 import { buildWorkflowBundle } from '../../workers/bundle';
 import { createDomainWorkers, installSdkLogging } from '../../workers/worker';
 import {
@@ -579,18 +580,7 @@ function report(
   },
 ): BenchSection {
   const m = machine();
-  let config: Record<string, unknown> = {};
-  try {
-    const c = loadConfig();
-    config = {
-      WORKER_MAX_CACHED_WORKFLOWS: c.WORKER_MAX_CACHED_WORKFLOWS,
-      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-      WORKER_MAX_CONCURRENT_ACTIVITIES: c.WORKER_MAX_CONCURRENT_ACTIVITIES,
-      DB_POOL_MAX: c.DB_POOL_MAX,
-    };
-  } catch {
-    // not the system's environment
-  }
+  const config = workerSettingsInEnv();
   const settings = {
     system: { ...config, note: 'API and worker processes (their environment; defaults where unset)' },
     benchWorkers:

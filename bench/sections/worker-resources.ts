@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import type { BenchContext, BenchSection } from '../lib/types';
-import { loadConfig } from '../../lib/config';
+import { workerSettingsInEnv } from '../lib/system';
 import {
   describeMachine,
   loadAverage,
@@ -64,18 +64,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const tag = `W${Date.now().toString(36).toUpperCase()}`;
   const customerId = `BENCH-${tag}-C`;
   const skus = Array.from({ length: ORDER_SKUS }, (_, i) => `BENCH-${tag}-S${i}`);
-  let config: Record<string, unknown> = {};
-  try {
-    const c = loadConfig();
-    config = {
-      WORKER_MAX_CACHED_WORKFLOWS: c.WORKER_MAX_CACHED_WORKFLOWS,
-      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-      WORKER_MAX_CONCURRENT_ACTIVITIES: c.WORKER_MAX_CONCURRENT_ACTIVITIES,
-      DB_POOL_MAX: c.DB_POOL_MAX,
-    };
-  } catch {
-    // not the system's environment
-  }
+  const config = workerSettingsInEnv();
 
   const snapshot = async (label: string): Promise<Snapshot> => {
     const text = await (await fetch(`${workerUrl}/metrics`)).text();
